@@ -1,0 +1,57 @@
+// Package fault defines the contract every fault kind implements. A fault
+// acts on ONE target at a time; resolving the selector to targets and choosing
+// among them is the caller's job (activities), as is iterating.
+//
+// Contract for implementations:
+//   - Inject and Revert are idempotent: injecting an injected target, or
+//     reverting a reverted or vanished one, succeeds.
+//   - Inject records what Revert needs in the returned State (and, where the
+//     target can hold it, on the target itself, so a revert after a crash is right).
+//   - Errors that retrying cannot fix are classified with package errkind and
+//     are returned before anything was changed.
+//   - Every method returns promptly when ctx is done.
+package fault
+
+import (
+	"context"
+
+	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/registry"
+)
+
+// State is what an injection recorded for its revert. It is stored in
+// workflow history: never put a secret in it.
+type State map[string]string
+
+// Run identifies the experiment run a fault belongs to; implementations
+// label what they create or change with it.
+type Run struct {
+	WorkflowID string `json:"workflowId"`
+	RunID      string `json:"runId"`
+	Experiment string `json:"experiment"`
+}
+
+// Request is one injection or revert of one fault on one target.
+type Request struct {
+	Run    Run               `json:"run"`
+	Fault  experiment.Fault  `json:"fault"`
+	Target experiment.Target `json:"target"`
+	// Injection numbers the fault's injections from 1.
+	Injection int `json:"injection"`
+}
+
+// Fault is one fault kind.
+type Fault interface {
+	// Targets returns every target the fault's selector matches now.
+	Targets(ctx context.Context, f experiment.Fault) ([]experiment.Target, error)
+	// Inject applies the fault to req.Target.
+	Inject(ctx context.Context, req Request) (State, error)
+	// Revert undoes the injection that returned state.
+	Revert(ctx context.Context, req Request, state State) error
+}
+
+// Registry finds fault implementations by kind.
+type Registry = registry.Registry[experiment.FaultKind, Fault]
+
+// NewRegistry returns an empty fault registry.
+func NewRegistry() *Registry { return registry.New[experiment.FaultKind, Fault]() }
