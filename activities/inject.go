@@ -1,0 +1,52 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tempest-chaos/tempest/fault"
+)
+
+// InjectResult is what an injection recorded for its revert.
+type InjectResult struct {
+	State fault.State `json:"state,omitempty"`
+	// At is when the fault took effect, by the worker's clock.
+	At time.Time `json:"at"`
+}
+
+// Inject applies one fault to one target. It is idempotent.
+func (a *Activities) Inject(ctx context.Context, req fault.Request) (InjectResult, error) {
+	impl, err := a.fault(req.Fault)
+	if err != nil {
+		return InjectResult{}, classify(err)
+	}
+	beats := startPulse(ctx, nil)
+	defer beats.Stop()
+	state, err := impl.Inject(ctx, req)
+	if err != nil {
+		return InjectResult{}, classify(fmt.Errorf("inject %q into %s: %w", req.Fault.Name, req.Target.ID, err))
+	}
+	return InjectResult{State: state, At: time.Now()}, nil
+}
+
+// RevertInput undoes one injection.
+type RevertInput struct {
+	Request fault.Request `json:"request"`
+	State   fault.State   `json:"state,omitempty"`
+}
+
+// Revert undoes one injection. It is idempotent: a target that is already
+// reverted or gone counts as reverted.
+func (a *Activities) Revert(ctx context.Context, in RevertInput) (time.Time, error) {
+	impl, err := a.fault(in.Request.Fault)
+	if err != nil {
+		return time.Time{}, classify(err)
+	}
+	beats := startPulse(ctx, nil)
+	defer beats.Stop()
+	if err := impl.Revert(ctx, in.Request, in.State); err != nil {
+		return time.Time{}, classify(fmt.Errorf("revert %q on %s: %w", in.Request.Fault.Name, in.Request.Target.ID, err))
+	}
+	return time.Now(), nil
+}

@@ -1,0 +1,130 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tempest-chaos/tempest/activities"
+	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/fault"
+)
+
+// sleepUntil waits on a durable timer until at; false when ctx was cancelled.
+func sleepUntil(ctx workflow.Context, at time.Time) bool {
+	if d := at.Sub(workflow.Now(ctx)); d > 0 {
+		if err := workflow.Sleep(ctx, d); err != nil {
+			return false
+		}
+	}
+	return ctx.Err() == nil
+}
+
+// selectTargets asks which targets fault f hits now.
+func (r *run) selectTargets(ctx workflow.Context, f experiment.Fault) ([]experiment.Target, error) {
+	var a *activities.Activities
+	var targets []experiment.Target
+	in := activities.SelectInput{Run: r.info, Fault: f, Safety: r.exp.Spec.Safety}
+	err := workflow.ExecuteActivity(shortCtx(ctx, f.Cluster), a.SelectTargets, in).Get(ctx, &targets)
+	return targets, err
+}
+
+// runFault plays one fault's timeline from t0: every injection hits its
+// targets, holds on a durable timer and is reverted. It returns early when
+// ctx is cancelled; rollback then reverts whatever is still in place.
+func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time.Time, first []experiment.Target) {
+	for k := 0; k < f.Injections(); k++ {
+		at := t0.Add(f.StartAfter.D() + time.Duration(k)*f.Interval.D())
+		if !sleepUntil(ctx, at) {
+			return
+		}
+		targets := first
+		if k > 0 {
+			var err error
+			if targets, err = r.selectTargets(ctx, f); err != nil {
+				if ctx.Err() == nil {
+					r.engineError(fmt.Sprintf("fault %q injection %d: %v", f.Name, k+1, err))
+				}
+				return
+			}
+		}
+		entries, ok := r.injectAll(ctx, fi, f, targets, k+1)
+		if !ok || !sleepUntil(ctx, at.Add(f.HoldFor().D())) {
+			return
+		}
+		for i := len(entries) - 1; i >= 0; i-- {
+			r.revert(entries[i])
+		}
+	}
+}
+
+// injectAll injects f into every target, in parallel or one after another.
+// Every inject that may have changed something pushes its revert. It
+// reports false when an inject failed or the window was stopped.
+func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, targets []experiment.Target, n int) ([]*revertEntry, bool) {
+	var a *activities.Activities
+	// Injects run to completion even if the window is stopped meanwhile, so
+	// their outcome, and so their revert, is known exactly.
+	actx := shortCtx(r.safe, f.Cluster)
+	start := func(t experiment.Target) (fault.Request, workflow.Future) {
+		req := fault.Request{Run: r.info, Fault: f, Target: t, Injection: n}
+		return req, workflow.ExecuteActivity(actx, a.Inject, req)
+	}
+	var entries []*revertEntry
+	ok := true
+	finish := func(req fault.Request, fut workflow.Future) {
+		var res activities.InjectResult
+		err := fut.Get(r.safe, &res)
+		if err != nil && changedNothing(err) {
+			ok = false
+			r.engineError(fmt.Sprintf("inject of %s into %s failed: %v", f.Name, req.Target.ID, err))
+			return
+		}
+		e := &revertEntry{fault: fi, req: req, state: res.State, uncertain: err != nil}
+		r.stack.push(e)
+		entries = append(entries, e)
+		r.faults[fi].Injections++
+		r.faults[fi].Targets = appendUnique(r.faults[fi].Targets, req.Target.ID)
+		if err != nil {
+			ok = false
+			r.engineError(fmt.Sprintf("inject of %s into %s did not complete, reverting it to be safe: %v", f.Name, req.Target.ID, err))
+		}
+	}
+	if f.Sequence == experiment.SequenceSerial {
+		for _, t := range targets {
+			if ctx.Err() != nil {
+				return entries, false
+			}
+			finish(start(t))
+		}
+		return entries, ok && ctx.Err() == nil
+	}
+	reqs := make([]fault.Request, len(targets))
+	futs := make([]workflow.Future, len(targets))
+	for i, t := range targets {
+		reqs[i], futs[i] = start(t)
+	}
+	for i := range futs {
+		finish(reqs[i], futs[i])
+	}
+	return entries, ok && ctx.Err() == nil
+}
+
+// changedNothing reports whether an inject error is one the implementation
+// returns before changing anything (a non-retryable classified error).
+func changedNothing(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.NonRetryable()
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

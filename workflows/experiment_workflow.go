@@ -1,0 +1,176 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tempest-chaos/tempest/activities"
+	"github.com/tempest-chaos/tempest/experiment"
+)
+
+// ExperimentWorkflow runs one chaos experiment; see the package doc for its
+// phases and contract. It always completes with a Result; the only error it
+// returns is one of the workflow's own wiring.
+func ExperimentWorkflow(ctx workflow.Context, exp experiment.Experiment) (experiment.Result, error) {
+	experiment.ApplyDefaults(&exp)
+	r := newRun(ctx, exp)
+	if err := r.registerHandlers(ctx); err != nil {
+		return experiment.Result{}, err
+	}
+	r.setPhase(ctx, experiment.PhasePreflight)
+	if err := exp.Validate(); err != nil {
+		r.errors = append(r.errors, "invalid spec: "+err.Error())
+		return r.finish(ctx), nil
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, AttrExperiment.ValueSet(exp.Metadata.Name)); err != nil {
+		return experiment.Result{}, fmt.Errorf("set search attributes: %w", err)
+	}
+	cancelLimit := r.enforceMaxDuration(ctx)
+	defer cancelLimit()
+
+	first, ok := r.preflight(ctx)
+	if !ok {
+		return r.finish(ctx), nil
+	}
+	if exp.Spec.Safety.DryRun {
+		return r.finish(ctx), nil
+	}
+
+	starts := r.steadyStateBefore(ctx)
+	if r.stopReason == "" && len(r.failures) == 0 {
+		r.chaos(ctx, first)
+	}
+	// Whatever happened, every injection still in place is reverted.
+	r.rollback(ctx)
+	if !r.aborted && len(r.failures) == 0 {
+		r.steadyStateAfter(ctx, starts)
+	}
+	return r.finish(ctx), nil
+}
+
+// enforceMaxDuration aborts the experiment when safety.maxDuration passes.
+func (r *run) enforceMaxDuration(ctx workflow.Context) (cancel func()) {
+	limit := r.exp.Spec.Safety.MaxDuration.D()
+	if limit <= 0 {
+		return func() {}
+	}
+	tctx, cancelTimer := workflow.WithCancel(ctx)
+	workflow.Go(tctx, func(ctx workflow.Context) {
+		if workflow.Sleep(ctx, limit) == nil {
+			r.abort(fmt.Sprintf("spec.safety.maxDuration %s reached", limit))
+		}
+	})
+	return func() { cancelTimer() }
+}
+
+// preflight resolves and checks every fault's targets; nothing is touched.
+func (r *run) preflight(ctx workflow.Context) ([][]experiment.Target, bool) {
+	var a *activities.Activities
+	faults := r.exp.Spec.Faults
+	futs := make([]workflow.Future, len(faults))
+	for i, f := range faults {
+		in := activities.SelectInput{Run: r.info, Fault: f, Safety: r.exp.Spec.Safety}
+		futs[i] = workflow.ExecuteActivity(shortCtx(ctx, f.Cluster), a.SelectTargets, in)
+	}
+	first := make([][]experiment.Target, len(faults))
+	var ids []string
+	for i, fut := range futs {
+		if err := fut.Get(ctx, &first[i]); err != nil {
+			r.errors = append(r.errors, fmt.Sprintf("pre-flight of fault %q: %v", faults[i].Name, err))
+			continue
+		}
+		r.targets = append(r.targets, experiment.FaultTargets{Fault: faults[i].Name, Targets: first[i]})
+		for _, t := range first[i] {
+			ids = append(ids, t.ID)
+		}
+	}
+	if len(r.errors) > 0 {
+		return nil, false
+	}
+	if len(ids) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, AttrTarget.ValueSet(ids)); err != nil {
+			r.errors = append(r.errors, fmt.Sprintf("set search attribute TempestTarget: %v", err))
+		}
+	}
+	return first, true
+}
+
+// steadyStateBefore runs SOT and Edge probes; a failure means no fault is
+// injected. It returns the Edge probes' start results by spec index.
+func (r *run) steadyStateBefore(ctx workflow.Context) map[int]experiment.ProbeResult {
+	r.setPhase(ctx, experiment.PhaseSOT)
+	starts := map[int]experiment.ProbeResult{}
+	for _, ir := range r.checkAll(ctx, experiment.Probe.RunsAtStart) {
+		starts[ir.index] = ir.result
+		r.record(ir.result)
+		if !ir.result.Passed {
+			r.failures = append(r.failures, fmt.Sprintf("steady state did not hold before chaos: probe %q: %s", ir.result.Name, firstFailureDetail(ir.result)))
+		}
+	}
+	return starts
+}
+
+// steadyStateAfter runs EOT and Edge probes after every revert.
+func (r *run) steadyStateAfter(ctx workflow.Context, starts map[int]experiment.ProbeResult) {
+	r.setPhase(ctx, experiment.PhaseEOT)
+	for _, ir := range r.checkAll(r.safe, experiment.Probe.RunsAtEnd) {
+		res := ir.result
+		if start, ok := starts[ir.index]; ok {
+			res = mergeEdge(start, res)
+			r.replace(res)
+			continue
+		}
+		r.record(res)
+	}
+}
+
+// record adds a finished probe result.
+func (r *run) record(p experiment.ProbeResult) { r.probes = append(r.probes, p) }
+
+// replace swaps a recorded result for a newer one of the same probe.
+func (r *run) replace(p experiment.ProbeResult) {
+	for i := range r.probes {
+		if r.probes[i].Name == p.Name {
+			r.probes[i] = p
+			return
+		}
+	}
+	r.record(p)
+}
+
+// finish judges the run, publishes the verdict and builds the result.
+func (r *run) finish(ctx workflow.Context) experiment.Result {
+	verdict, reasons := r.verdict()
+	if r.exp.Spec.Safety.DryRun && verdict == experiment.VerdictPassed {
+		verdict = experiment.VerdictDryRun
+	}
+	r.setPhase(ctx, experiment.PhaseDone)
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — verdict: **%s**", r.exp.Metadata.Name, verdict))
+	_ = workflow.UpsertTypedSearchAttributes(r.safe, AttrVerdict.ValueSet(string(verdict)))
+	return experiment.Result{
+		Experiment:      r.exp.Metadata.Name,
+		Verdict:         verdict,
+		Reasons:         reasons,
+		ResilienceScore: resilienceScore(r.probes, r.load),
+		Probes:          orderProbes(r.exp.Spec.Probes, r.probes),
+		Faults:          r.faults,
+		Targets:         r.targets,
+		Load:            r.load,
+		StartedAt:       r.status.StartedAt,
+		EndedAt:         workflow.Now(ctx),
+	}
+}
+
+// orderProbes returns results in spec order.
+func orderProbes(spec []experiment.Probe, results []experiment.ProbeResult) []experiment.ProbeResult {
+	out := []experiment.ProbeResult{}
+	for _, p := range spec {
+		for _, res := range results {
+			if res.Name == p.Name {
+				out = append(out, res)
+			}
+		}
+	}
+	return out
+}

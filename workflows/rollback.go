@@ -1,0 +1,99 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tempest-chaos/tempest/activities"
+	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/fault"
+)
+
+type revertStatus int
+
+const (
+	revertPending revertStatus = iota
+	revertRunning
+	revertDone
+	revertFailed
+)
+
+// revertEntry is the revert one injection pushed.
+type revertEntry struct {
+	fault  int
+	req    fault.Request
+	state  fault.State
+	status revertStatus
+	// uncertain: the inject's outcome is unknown (it timed out or was
+	// cancelled), so it is reverted to be safe.
+	uncertain bool
+}
+
+func (e *revertEntry) describe() string {
+	return fmt.Sprintf("%s: %s", e.req.Fault.Name, e.req.Target.ID)
+}
+
+// revertStack holds every injection's revert, in the order they were pushed.
+type revertStack struct {
+	entries []*revertEntry
+}
+
+func (s *revertStack) push(e *revertEntry) { s.entries = append(s.entries, e) }
+
+func (s *revertStack) pendingDescriptions() []string {
+	out := []string{}
+	for i := len(s.entries) - 1; i >= 0; i-- {
+		if e := s.entries[i]; e.status == revertPending || e.status == revertRunning {
+			out = append(out, e.describe())
+		}
+	}
+	return out
+}
+
+func (s *revertStack) activeFaults() []string {
+	out := []string{}
+	for _, e := range s.entries {
+		if e.status != revertPending && e.status != revertRunning {
+			continue
+		}
+		name := e.req.Fault.Name
+		if len(out) == 0 || out[len(out)-1] != name {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// revert runs one entry's revert once, under the never-cancelled context,
+// and records its outcome. It returns when the revert succeeded or gave up.
+func (r *run) revert(e *revertEntry) {
+	if e.status != revertPending {
+		return
+	}
+	e.status = revertRunning
+	ctx := revertCtx(r.safe, e.req.Fault, r.exp.Spec.Rollback)
+	var a *activities.Activities
+	var at time.Time
+	err := workflow.ExecuteActivity(ctx, a.Revert, activities.RevertInput{Request: e.req, State: e.state}).Get(ctx, &at)
+	if err != nil {
+		e.status = revertFailed
+		r.revertFailed = true
+		r.leftBehind = append(r.leftBehind, e.describe())
+		r.faults[e.fault].LeftBehind = append(r.faults[e.fault].LeftBehind, e.req.Target.ID)
+		r.errors = append(r.errors, fmt.Sprintf("revert of %s failed, it may be left behind: %v", e.describe(), err))
+		return
+	}
+	e.status = revertDone
+	r.faults[e.fault].Reverts++
+}
+
+// rollback reverts every pending entry, newest first. A failing revert is
+// recorded and the others still run.
+func (r *run) rollback(ctx workflow.Context) {
+	r.setPhase(ctx, experiment.PhaseRollback)
+	for i := len(r.stack.entries) - 1; i >= 0; i-- {
+		r.revert(r.stack.entries[i])
+	}
+}
