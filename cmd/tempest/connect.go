@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+
+	"github.com/tempest-chaos/tempest/devserver"
+	"github.com/tempest-chaos/tempest/worker"
+)
+
+// defaultFrontend is where `tempest dev` serves; `tempest run` uses a dev
+// server already running there before starting one of its own.
+const defaultFrontend = "127.0.0.1:7233"
+
+// session is a connection to Temporal, with the embedded server and worker
+// it started, if any.
+type session struct {
+	client   client.Client
+	uiBase   string
+	embedded bool
+	closers  []func()
+}
+
+func (s *session) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// uiLink is the Temporal UI page of a workflow run, or "" without a UI.
+func (s *session) uiLink(namespace, id, runID string) string {
+	if s.uiBase == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", s.uiBase, namespace, id, runID)
+}
+
+// connect dials the configured cluster; with no address it uses a local
+// `tempest dev` if one is running, else it starts an embedded server (and,
+// when withWorker, an in-process worker).
+func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, error) {
+	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	addr := g.address
+	s := &session{}
+	if addr == "" && reachable(defaultFrontend) {
+		addr = defaultFrontend
+		s.uiBase = fmt.Sprintf("http://127.0.0.1:%d", g.uiPort)
+	}
+	if addr == "" {
+		if err := os.MkdirAll(g.stateDir, 0o755); err != nil {
+			return nil, fmt.Errorf("state dir: %w", err)
+		}
+		srv, err := devserver.Start(ctx, devserver.Config{
+			DBPath:           filepath.Join(g.stateDir, "temporal.db"),
+			IP:               "127.0.0.1",
+			FrontendPort:     7233,
+			UIPort:           g.uiPort,
+			Namespaces:       []string{g.namespace},
+			SearchAttributes: worker.SearchAttributes(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start embedded Temporal server: %w", err)
+		}
+		s.embedded = true
+		s.closers = append(s.closers, func() { _ = srv.Stop() })
+		s.uiBase = srv.UIAddress()
+		addr = srv.FrontendAddress()
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := client.DialContext(dctx, client.Options{HostPort: addr, Namespace: g.namespace, Logger: quiet})
+	if err != nil {
+		s.Close()
+		return nil, &exitError{code: exitErrored, err: fmt.Errorf("cannot reach Temporal at %s: %w", addr, err)}
+	}
+	s.client = c
+	s.closers = append(s.closers, c.Close)
+	if s.embedded {
+		if err := worker.EnsureSearchAttributes(ctx, c, g.namespace); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if s.embedded && withWorker {
+		acts, closeActs := worker.NewActivities(worker.Config{})
+		w := worker.New(c, g.taskQueue, acts)
+		if err := w.Start(); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("start in-process worker: %w", err)
+		}
+		s.closers = append(s.closers, closeActs, w.Stop)
+	}
+	return s, nil
+}
+
+// reachable reports whether something accepts TCP connections at addr.
+func reachable(addr string) bool {
+	conn, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	_ = conn.Close()
+	return true
+}

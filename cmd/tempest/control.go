@@ -1,0 +1,75 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tempest-chaos/tempest/starter"
+)
+
+func newStatusCommand(g *globalFlags) *cobra.Command {
+	var runID string
+	cmd := &cobra.Command{
+		Use:   "status WORKFLOW-ID",
+		Short: "Show an experiment's phase, active faults and probe results",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sess, err := connect(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			st, err := starter.Attach(sess.client, args[0], runID).Status(cmd.Context())
+			if err != nil {
+				return &exitError{code: exitErrored, err: err}
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(st)
+		},
+	}
+	cmd.Flags().StringVar(&runID, "run-id", "", "run ID (default: the latest run)")
+	return cmd
+}
+
+func newAbortCommand(g *globalFlags) *cobra.Command {
+	var reason, runID string
+	cmd := &cobra.Command{
+		Use:   "abort WORKFLOW-ID --reason TEXT",
+		Short: "Stop an experiment now and revert every fault it injected",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if reason == "" {
+				return &exitError{code: exitErrored, err: fmt.Errorf("--reason is required")}
+			}
+			sess, err := connect(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			ans, err := starter.Attach(sess.client, args[0], runID).Abort(cmd.Context(), reason)
+			if err != nil {
+				return &exitError{code: exitErrored, err: err}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "aborting %s; will revert: %s\n", args[0], strings.Join(ans.WillRevert, ", "))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why (recorded in the experiment's history)")
+	cmd.Flags().StringVar(&runID, "run-id", "", "run ID (default: the latest run)")
+	return cmd
+}
+
+// prefixLines prefixes every line of err with name, unless it already is.
+func prefixLines(name string, err error) error {
+	lines := strings.Split(strings.TrimRight(err.Error(), "\n"), "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, name+":") {
+			lines[i] = name + ": " + l
+		}
+	}
+	return fmt.Errorf("%s", strings.Join(lines, "\n"))
+}

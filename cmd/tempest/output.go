@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/starter"
+)
+
+// progressLine is one line of live progress.
+func progressLine(st experiment.Status) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%s", st.Elapsed.Round(time.Second))
+	if st.PlannedTotal > 0 {
+		fmt.Fprintf(&b, " of ~%s", st.PlannedTotal.Round(time.Second))
+	}
+	fmt.Fprintf(&b, "] phase %s", st.Phase)
+	if len(st.ActiveFaults) > 0 {
+		fmt.Fprintf(&b, ", active faults: %s", strings.Join(st.ActiveFaults, ", "))
+	}
+	for _, p := range st.Probes {
+		fmt.Fprintf(&b, ", %s %s", p.Name, passFail(p.Passed))
+	}
+	if st.Aborting {
+		fmt.Fprintf(&b, ", aborting: %s", st.AbortReason)
+	}
+	return b.String()
+}
+
+func passFail(ok bool) string {
+	if ok {
+		return "pass"
+	}
+	return "FAIL"
+}
+
+// report is the final output of `tempest run`, in the documented JSON shape.
+type report struct {
+	WorkflowID      string                    `json:"workflowId"`
+	RunID           string                    `json:"runId"`
+	Experiment      string                    `json:"experiment"`
+	Verdict         experiment.Verdict        `json:"verdict"`
+	Reasons         []string                  `json:"reasons"`
+	ResilienceScore float64                   `json:"resilienceScore"`
+	Probes          []probeLine               `json:"probes"`
+	Faults          []faultLine               `json:"faults"`
+	Targets         []experiment.FaultTargets `json:"targets,omitempty"`
+	Load            *experiment.LoadReport    `json:"load,omitempty"`
+	HistoryEvents   int                       `json:"historyEvents"`
+	DurationSeconds float64                   `json:"durationSeconds"`
+	UILink          string                    `json:"uiLink,omitempty"`
+}
+
+type probeLine struct {
+	Name           string               `json:"name"`
+	Mode           experiment.ProbeMode `json:"mode"`
+	Passed         bool                 `json:"passed"`
+	SuccessPercent float64              `json:"successPercent"`
+	Observations   int                  `json:"observations"`
+	Detail         string               `json:"detail,omitempty"`
+}
+
+type faultLine struct {
+	Name       string   `json:"name"`
+	Injections int      `json:"injections"`
+	Reverts    int      `json:"reverts"`
+	LeftBehind []string `json:"leftBehind,omitempty"`
+}
+
+func newReport(run *starter.Run, res experiment.Result, events int, took time.Duration, link string) report {
+	r := report{
+		WorkflowID: run.ID, RunID: run.RunID, Experiment: res.Experiment,
+		Verdict: res.Verdict, Reasons: res.Reasons, ResilienceScore: res.ResilienceScore,
+		Targets: res.Targets, Load: res.Load, HistoryEvents: events,
+		DurationSeconds: took.Seconds(), UILink: link,
+		Probes: []probeLine{}, Faults: []faultLine{},
+	}
+	if r.Reasons == nil {
+		r.Reasons = []string{}
+	}
+	for _, p := range res.Probes {
+		line := probeLine{Name: p.Name, Mode: p.Mode, Passed: p.Passed, SuccessPercent: p.SuccessPercent, Observations: p.Observations}
+		if !p.Passed && p.FirstFailure != nil {
+			line.Detail = p.FirstFailure.Detail
+		}
+		r.Probes = append(r.Probes, line)
+	}
+	for _, f := range res.Faults {
+		r.Faults = append(r.Faults, faultLine{Name: f.Name, Injections: f.Injections, Reverts: f.Reverts, LeftBehind: f.LeftBehind})
+	}
+	return r
+}
+
+func (r report) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func (r report) writeText(w io.Writer) {
+	fmt.Fprintf(w, "\nExperiment %s: %s (resilience score %.0f%%)\n", r.Experiment, r.Verdict, r.ResilienceScore)
+	for _, reason := range r.Reasons {
+		fmt.Fprintf(w, "  - %s\n", reason)
+	}
+	for _, t := range r.Targets {
+		fmt.Fprintf(w, "  targets of %s:\n", t.Fault)
+		for _, tg := range t.Targets {
+			fmt.Fprintf(w, "    %s %s\n", tg.ID, tg.Description)
+		}
+	}
+	for _, f := range r.Faults {
+		fmt.Fprintf(w, "  fault %-20s injections %d, reverts %d\n", f.Name, f.Injections, f.Reverts)
+	}
+	for _, p := range r.Probes {
+		fmt.Fprintf(w, "  probe %-20s %-10s %s  %.0f%% of %d observations\n", p.Name, p.Mode, passFail(p.Passed), p.SuccessPercent, p.Observations)
+	}
+	if r.Load != nil {
+		writeLoadText(w, r.Load)
+	}
+	fmt.Fprintf(w, "  history: %d events, %.1fs\n", r.HistoryEvents, r.DurationSeconds)
+	if r.UILink != "" {
+		fmt.Fprintf(w, "  UI: %s\n", r.UILink)
+	}
+}
+
+func writeLoadText(w io.Writer, l *experiment.LoadReport) {
+	fmt.Fprintf(w, "  load: %d requests, %d succeeded\n", l.Requests, l.Successes)
+	for _, p := range l.Phases {
+		fmt.Fprintf(w, "    %-9s %6d req  %5.1f%% ok  %7.1f req/s  p50 %.1fms p95 %.1fms p99 %.1fms max %.1fms\n",
+			p.Phase, p.Requests, 100*p.SuccessRatio, p.Rate, p.P50, p.P95, p.P99, p.Max)
+	}
+	for _, t := range l.Thresholds {
+		fmt.Fprintf(w, "    threshold %s %s: %s (%s)\n", t.Metric, t.Expression, passFail(t.Passed), t.Value)
+	}
+}

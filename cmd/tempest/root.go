@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tempest-chaos/tempest/workflows"
+)
+
+// globalFlags are shared by every command that talks to Temporal.
+type globalFlags struct {
+	address   string
+	namespace string
+	taskQueue string
+	stateDir  string
+	uiPort    int
+}
+
+func newRootCommand() *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:           "tempest",
+		Short:         "Chaos experiments as durable Temporal workflows",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.address, "address", os.Getenv("TEMPORAL_ADDRESS"), "Temporal frontend host:port (default $TEMPORAL_ADDRESS; empty: an embedded dev server)")
+	pf.StringVar(&g.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", "default"), "Temporal namespace")
+	pf.StringVar(&g.taskQueue, "task-queue", workflows.DefaultTaskQueue, "task queue of the Tempest workers")
+	pf.StringVar(&g.stateDir, "state-dir", defaultStateDir(), "where the embedded server keeps its SQLite history")
+	pf.IntVar(&g.uiPort, "ui-port", 8233, "port of the embedded Temporal Web UI on 127.0.0.1")
+	root.AddCommand(
+		newRunCommand(g),
+		newValidateCommand(),
+		newStatusCommand(g),
+		newAbortCommand(g),
+		newWorkerCommand(g),
+		newDevCommand(g),
+	)
+	return root
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// defaultStateDir is $XDG_STATE_HOME/tempest or ~/.local/state/tempest.
+func defaultStateDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "tempest")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "tempest")
+	}
+	return ".tempest"
+}

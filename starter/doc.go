@@ -1,0 +1,8 @@
+// Package starter is the Go API for running Tempest experiments on a
+// Temporal cluster: Start validates a spec (nothing is started when it is
+// invalid) and starts its ExperimentWorkflow; the returned Run reads its
+// status, aborts it and waits for its Result.
+//
+//	run, err := starter.Start(ctx, c, exp, starter.Options{})
+//	res, err := run.Result(ctx)
+package starter

@@ -1,0 +1,125 @@
+package starter
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/workflows"
+)
+
+// Options tune Start.
+type Options struct {
+	// TaskQueue the workers poll (default workflows.DefaultTaskQueue).
+	TaskQueue string
+	// WorkflowID (default "tempest-<name>-<random>").
+	WorkflowID string
+}
+
+// Run is a started experiment.
+type Run struct {
+	c     client.Client
+	ID    string
+	RunID string
+}
+
+// Start validates exp and starts its workflow. An invalid spec returns the
+// validation error and starts nothing.
+func Start(ctx context.Context, c client.Client, exp experiment.Experiment, opts Options) (*Run, error) {
+	experiment.ApplyDefaults(&exp)
+	if err := exp.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.TaskQueue == "" {
+		opts.TaskQueue = workflows.DefaultTaskQueue
+	}
+	if opts.WorkflowID == "" {
+		opts.WorkflowID = "tempest-" + exp.Metadata.Name + "-" + randomSuffix()
+	}
+	we, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       opts.WorkflowID,
+		TaskQueue:                opts.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionTimeout: exp.Spec.Safety.MaxDuration.D() + time.Hour,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(workflows.AttrExperiment.ValueSet(exp.Metadata.Name)),
+		StaticSummary:            fmt.Sprintf("Chaos experiment %s: %s", exp.Metadata.Name, exp.Spec.Hypothesis),
+	}, workflows.ExperimentWorkflowName, exp)
+	if err != nil {
+		return nil, fmt.Errorf("start experiment %q: %w", exp.Metadata.Name, err)
+	}
+	return &Run{c: c, ID: we.GetID(), RunID: we.GetRunID()}, nil
+}
+
+// Attach returns a handle on an experiment started elsewhere; an empty
+// runID means the latest run of workflowID.
+func Attach(c client.Client, workflowID, runID string) *Run {
+	return &Run{c: c, ID: workflowID, RunID: runID}
+}
+
+// Status queries the running experiment.
+func (r *Run) Status(ctx context.Context) (experiment.Status, error) {
+	var st experiment.Status
+	v, err := r.c.QueryWorkflow(ctx, r.ID, r.RunID, workflows.QueryStatus)
+	if err != nil {
+		return st, fmt.Errorf("query status of %s: %w", r.ID, err)
+	}
+	return st, v.Get(&st)
+}
+
+// Abort asks the experiment to stop and revert everything; it answers with
+// what will be reverted.
+func (r *Run) Abort(ctx context.Context, reason string) (workflows.AbortAnswer, error) {
+	var ans workflows.AbortAnswer
+	h, err := r.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   r.ID,
+		RunID:        r.RunID,
+		UpdateName:   workflows.UpdateAbort,
+		Args:         []any{reason},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return ans, fmt.Errorf("abort %s: %w", r.ID, err)
+	}
+	if err := h.Get(ctx, &ans); err != nil {
+		return ans, fmt.Errorf("abort %s: %w", r.ID, err)
+	}
+	return ans, nil
+}
+
+// Result waits for the experiment to end and returns its result.
+func (r *Run) Result(ctx context.Context) (experiment.Result, error) {
+	var res experiment.Result
+	err := r.c.GetWorkflow(ctx, r.ID, r.RunID).Get(ctx, &res)
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) {
+		return res, fmt.Errorf("experiment %s was cancelled before it could report: %w", r.ID, err)
+	}
+	return res, err
+}
+
+// HistoryEvents counts the events in the run's history.
+func (r *Run) HistoryEvents(ctx context.Context) (int, error) {
+	it := r.c.GetWorkflowHistory(ctx, r.ID, r.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	n := 0
+	for it.HasNext() {
+		if _, err := it.Next(); err != nil {
+			return n, fmt.Errorf("read history of %s: %w", r.ID, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+func randomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
