@@ -1,0 +1,10 @@
+// Package bench holds Tempest's end-to-end benchmarks, each measured side by
+// side with its baseline in the same run (see the README for figures):
+//
+//   - BenchmarkStartToInject: from starter.Start to the target process
+//     being killed, on the embedded server with an in-process worker,
+//     against BenchmarkRawKill, the bare kill(2) of the same kind of process.
+//
+// TestHistoryTenMinutes (run with TEMPEST_LONG=1) runs a 10-minute
+// experiment with a 1-second Continuous probe and reports its event count.
+package bench

@@ -1,0 +1,67 @@
+package bench
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/tempest-chaos/tempest/devserver/devtest"
+	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/starter"
+	"github.com/tempest-chaos/tempest/worker"
+)
+
+// TestHistoryTenMinutes runs a 10-minute experiment (a 10-minute fault on a
+// sleeping process, paused, with a 1-second Continuous probe) and reports
+// its history event count. It takes 10 minutes: set TEMPEST_LONG=1.
+func TestHistoryTenMinutes(t *testing.T) {
+	if os.Getenv("TEMPEST_LONG") == "" {
+		t.Skip("takes 10 minutes; set TEMPEST_LONG=1 (figure in the README)")
+	}
+	_, c := devtest.Start(t)
+	if err := worker.EnsureSearchAttributes(context.Background(), c, "default"); err != nil {
+		t.Fatal(err)
+	}
+	acts, closeActs := worker.NewActivities(worker.Config{})
+	defer closeActs()
+	w := worker.New(c, "bench-history", acts)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	pidfile := t.TempDir() + "/pid"
+	victim := startSleeper(t, pidfile)
+	defer victim()
+	exp := experiment.Experiment{
+		Kind:     experiment.KindExperiment,
+		Metadata: experiment.Metadata{Name: "history-10m"},
+		Spec: experiment.Spec{
+			Faults: []experiment.Fault{{Name: "pause", Duration: experiment.Duration(10 * time.Minute),
+				Process: &experiment.ProcessFault{Selector: experiment.ProcessSelector{PIDFile: pidfile}, Action: experiment.ProcessPause}}},
+			Probes: []experiment.Probe{{Name: "every-second", Mode: experiment.ModeContinuous,
+				Interval: experiment.Duration(time.Second), HTTP: &experiment.HTTPProbe{URL: srv.URL}}},
+		},
+	}
+	ctx := context.Background()
+	run, err := starter.Start(ctx, c, exp, starter.Options{TaskQueue: "bench-history"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := run.Result(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := run.HistoryEvents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("10-minute experiment: verdict %s, %d probe observations, %d history events", res.Verdict, res.Probes[0].Observations, n)
+	if n > 200 {
+		t.Fatalf("%d events, want at most 200", n)
+	}
+}
