@@ -5,6 +5,6 @@
 //     being killed, on the embedded server with an in-process worker,
 //     against BenchmarkRawKill, the bare kill(2) of the same kind of process.
 //
-// TestHistoryTenMinutes (run with TEMPEST_LONG=1) runs a 10-minute
-// experiment with a 1-second Continuous probe and reports its event count.
+// BenchmarkHistoryTenMinutes runs one 10-minute experiment with a 1-second
+// Continuous probe and reports its history event count (-benchtime 1x).
 package bench

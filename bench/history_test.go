@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
@@ -14,13 +13,12 @@ import (
 	"github.com/tempest-chaos/tempest/worker"
 )
 
-// TestHistoryTenMinutes runs a 10-minute experiment (a 10-minute fault on a
-// sleeping process, paused, with a 1-second Continuous probe) and reports
-// its history event count. It takes 10 minutes: set TEMPEST_LONG=1.
-func TestHistoryTenMinutes(t *testing.T) {
-	if os.Getenv("TEMPEST_LONG") == "" {
-		t.Skip("takes 10 minutes; set TEMPEST_LONG=1 (figure in the README)")
-	}
+// BenchmarkHistoryTenMinutes runs one 10-minute experiment (a 10-minute
+// pause of a sleeping process with a 1-second Continuous probe) and reports
+// its history event count as the metric "events". It takes 10 minutes:
+// go test -run '^$' -bench HistoryTenMinutes -benchtime 1x ./bench
+func BenchmarkHistoryTenMinutes(b *testing.B) {
+	t := b
 	_, c := devtest.Start(t)
 	if err := worker.EnsureSearchAttributes(context.Background(), c, "default"); err != nil {
 		t.Fatal(err)
@@ -61,6 +59,7 @@ func TestHistoryTenMinutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("10-minute experiment: verdict %s, %d probe observations, %d history events", res.Verdict, res.Probes[0].Observations, n)
+	b.ReportMetric(float64(n), "events")
 	if n > 200 {
 		t.Fatalf("%d events, want at most 200", n)
 	}
