@@ -59,7 +59,8 @@ func TestKillAndRestartPasses(t *testing.T) {
 	e.inProcessWorker(t, "it-pass")
 	tg := startTarget(t, targetBin)
 
-	_, res := e.runToEnd(t, decode(t, killSpec(tg, 2*time.Second, tg.argv())), "it-pass", 2*time.Minute)
+	run, res := e.runToEnd(t, decode(t, killSpec(tg, 2*time.Second, tg.argv())), "it-pass", 2*time.Minute)
+	replay(t, fetchHistory(t, e.c, run.ID, run.RunID), "kill-restart-passed.json")
 
 	if res.Verdict != experiment.VerdictPassed {
 		t.Fatalf("verdict %s, reasons %v", res.Verdict, res.Reasons)

@@ -1,0 +1,54 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/tempest-chaos/tempest/workflows"
+)
+
+// fetchHistory reads a run's whole history.
+func fetchHistory(t *testing.T, c client.Client, id, runID string) *historypb.History {
+	t.Helper()
+	h := &historypb.History{}
+	it := c.GetWorkflowHistory(context.Background(), id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	return h
+}
+
+// replay checks that the current workflow code replays h deterministically.
+// With TEMPEST_UPDATE_TESTDATA=1 it also saves h as a fixture for the
+// workflows package's replay test.
+func replay(t *testing.T, h *historypb.History, fixture string) {
+	t.Helper()
+	r := sdkworker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(workflows.ExperimentWorkflow, workflow.RegisterOptions{Name: workflows.ExperimentWorkflowName})
+	if err := r.ReplayWorkflowHistory(nil, h); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if os.Getenv("TEMPEST_UPDATE_TESTDATA") == "" {
+		return
+	}
+	b, err := protojson.MarshalOptions{Indent: " "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "workflows", "testdata", fixture), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
