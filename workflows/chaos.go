@@ -56,7 +56,7 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time
 			return
 		}
 		for i := len(entries) - 1; i >= 0; i-- {
-			r.revert(entries[i])
+			r.revert(ctx, entries[i])
 		}
 	}
 }
@@ -68,7 +68,8 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, target
 	var a *activities.Activities
 	// Injects run to completion even if the window is stopped meanwhile, so
 	// their outcome, and so their revert, is known exactly.
-	actx := shortCtx(r.safe, f.Cluster)
+	safe, _ := workflow.NewDisconnectedContext(ctx)
+	actx := shortCtx(safe, f.Cluster)
 	start := func(t experiment.Target) (fault.Request, workflow.Future) {
 		req := fault.Request{Run: r.info, Fault: f, Target: t, Injection: n}
 		return req, workflow.ExecuteActivity(actx, a.Inject, req)
@@ -77,7 +78,7 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, target
 	ok := true
 	finish := func(req fault.Request, fut workflow.Future) {
 		var res activities.InjectResult
-		err := fut.Get(r.safe, &res)
+		err := fut.Get(safe, &res)
 		if err != nil && changedNothing(err) {
 			ok = false
 			r.engineError(fmt.Sprintf("inject of %s into %s failed: %v", f.Name, req.Target.ID, err))

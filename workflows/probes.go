@@ -71,12 +71,12 @@ func (r *run) startWatchers(ctx workflow.Context, t0, end time.Time) []*watcher 
 }
 
 // collect records a finished watcher's result; a breach stops the window.
-func (r *run) collect(w *watcher) {
+func (r *run) collect(ctx workflow.Context, w *watcher) {
 	if w.done {
 		return
 	}
 	w.done = true
-	err := w.future.Get(r.safe, &w.result)
+	err := w.future.Get(ctx, &w.result)
 	var canceled *temporal.CanceledError
 	switch {
 	case err == nil:

@@ -66,14 +66,16 @@ func (s *revertStack) activeFaults() []string {
 	return out
 }
 
-// revert runs one entry's revert once, under the never-cancelled context,
-// and records its outcome. It returns when the revert succeeded or gave up.
-func (r *run) revert(e *revertEntry) {
+// revert runs one entry's revert once, under a context disconnected from
+// ctx (so no abort or cancellation interrupts it), and records its outcome.
+// It returns when the revert succeeded or gave up.
+func (r *run) revert(ctx workflow.Context, e *revertEntry) {
 	if e.status != revertPending {
 		return
 	}
 	e.status = revertRunning
-	ctx := revertCtx(r.safe, e.req.Fault, r.exp.Spec.Rollback)
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	ctx = revertCtx(ctx, e.req.Fault, r.exp.Spec.Rollback)
 	var a *activities.Activities
 	var at time.Time
 	err := workflow.ExecuteActivity(ctx, a.Revert, activities.RevertInput{Request: e.req, State: e.state}).Get(ctx, &at)
@@ -94,6 +96,6 @@ func (r *run) revert(e *revertEntry) {
 func (r *run) rollback(ctx workflow.Context) {
 	r.setPhase(ctx, experiment.PhaseRollback)
 	for i := len(r.stack.entries) - 1; i >= 0; i-- {
-		r.revert(r.stack.entries[i])
+		r.revert(ctx, r.stack.entries[i])
 	}
 }

@@ -53,14 +53,14 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 	sel.AddFuture(faultsDone, func(workflow.Future) { remaining-- })
 	for _, w := range watchers {
 		sel.AddFuture(w.future, func(workflow.Future) {
-			r.collect(w)
+			r.collect(r.safe, w)
 			r.record(w.result.Result)
 			remaining--
 		})
 	}
 	if load != nil {
 		sel.AddFuture(load, func(workflow.Future) {
-			r.collectLoad(load)
+			r.collectLoad(r.safe, load)
 			remaining--
 		})
 	}
@@ -73,16 +73,16 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 	// Stop everything still running; injects and reverts in flight finish.
 	cancelChaos()
 	cancelSide()
-	wg.Wait(r.safe)
+	_ = faultsDone.Get(r.safe, nil)
 	r.rollback(ctx)
 	for _, w := range watchers {
 		if !w.done {
-			r.collect(w)
+			r.collect(r.safe, w)
 			r.record(w.result.Result)
 		}
 	}
 	if load != nil && r.load == nil {
-		r.collectLoad(load)
+		r.collectLoad(r.safe, load)
 	}
 }
 
@@ -96,9 +96,9 @@ func (r *run) startLoad(ctx workflow.Context, t0 time.Time) workflow.Future {
 }
 
 // collectLoad records the load report, partial when the load was stopped.
-func (r *run) collectLoad(f workflow.Future) {
+func (r *run) collectLoad(ctx workflow.Context, f workflow.Future) {
 	var rep experiment.LoadReport
-	err := f.Get(r.safe, &rep)
+	err := f.Get(ctx, &rep)
 	var canceled *temporal.CanceledError
 	switch {
 	case err == nil:
