@@ -16,9 +16,9 @@ import (
 	"github.com/tempest-chaos/tempest/worker"
 )
 
-// defaultFrontend is where `tempest dev` serves; `tempest run` uses a dev
+// localFrontend is where `tempest dev` serves; `tempest run` uses a dev
 // server already running there before starting one of its own.
-const defaultFrontend = "127.0.0.1:7233"
+func localFrontend(g *globalFlags) string { return fmt.Sprintf("127.0.0.1:%d", g.port) }
 
 // session is a connection to Temporal, with the embedded server and worker
 // it started, if any.
@@ -50,8 +50,8 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	addr := g.address
 	s := &session{}
-	if addr == "" && reachable(defaultFrontend) {
-		addr = defaultFrontend
+	if addr == "" && reachable(localFrontend(g)) {
+		addr = localFrontend(g)
 		s.uiBase = fmt.Sprintf("http://127.0.0.1:%d", g.uiPort)
 	}
 	if addr == "" {
@@ -61,7 +61,7 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 		srv, err := devserver.Start(ctx, devserver.Config{
 			DBPath:           filepath.Join(g.stateDir, "temporal.db"),
 			IP:               "127.0.0.1",
-			FrontendPort:     7233,
+			FrontendPort:     g.port,
 			UIPort:           g.uiPort,
 			Namespaces:       []string{g.namespace},
 			SearchAttributes: worker.SearchAttributes(),

@@ -16,6 +16,7 @@ type globalFlags struct {
 	taskQueue string
 	stateDir  string
 	uiPort    int
+	port      int
 }
 
 func newRootCommand() *cobra.Command {
@@ -31,6 +32,7 @@ func newRootCommand() *cobra.Command {
 	pf.StringVar(&g.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", "default"), "Temporal namespace")
 	pf.StringVar(&g.taskQueue, "task-queue", workflows.DefaultTaskQueue, "task queue of the Tempest workers")
 	pf.StringVar(&g.stateDir, "state-dir", defaultStateDir(), "where the embedded server keeps its SQLite history")
+	pf.IntVar(&g.port, "port", 7233, "frontend port of the embedded Temporal server on 127.0.0.1")
 	pf.IntVar(&g.uiPort, "ui-port", 8233, "port of the embedded Temporal Web UI on 127.0.0.1")
 	root.AddCommand(
 		newRunCommand(g),

@@ -47,8 +47,8 @@ func newDevCommand(g *globalFlags) *cobra.Command {
 			if g.address != "" {
 				return &exitError{code: exitErrored, err: fmt.Errorf("dev starts its own server; drop --address")}
 			}
-			if reachable(defaultFrontend) {
-				return &exitError{code: exitErrored, err: fmt.Errorf("something already listens on %s (another tempest dev?)", defaultFrontend)}
+			if reachable(localFrontend(g)) {
+				return &exitError{code: exitErrored, err: fmt.Errorf("something already listens on %s (another tempest dev?)", localFrontend(g))}
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -58,7 +58,7 @@ func newDevCommand(g *globalFlags) *cobra.Command {
 			}
 			defer sess.Close()
 			fmt.Fprintf(cmd.OutOrStdout(), "Temporal frontend %s, namespace %s, task queue %s\nTemporal UI %s\nCtrl-C to stop.\n",
-				defaultFrontend, g.namespace, g.taskQueue, sess.uiBase)
+				localFrontend(g), g.namespace, g.taskQueue, sess.uiBase)
 			return serveWorker(ctx, sess.client, g, worker.Config{}, cmd)
 		},
 	}
