@@ -1,0 +1,55 @@
+package devserver
+
+import (
+	"context"
+	"log/slog"
+
+	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/log/tag"
+)
+
+// slogAdapter lets the Temporal server log through a *slog.Logger. Levels
+// are filtered by the slog handler. Panic and Fatal are logged as errors and
+// do not exit: an embedded server must never kill its host process.
+type slogAdapter struct {
+	logger *slog.Logger
+}
+
+var (
+	_ log.Logger      = slogAdapter{}
+	_ log.WithLogger  = slogAdapter{}
+	_ log.SLogWrapper = slogAdapter{}
+)
+
+func (a slogAdapter) Debug(msg string, tags ...tag.Tag)  { a.log(slog.LevelDebug, msg, tags) }
+func (a slogAdapter) Info(msg string, tags ...tag.Tag)   { a.log(slog.LevelInfo, msg, tags) }
+func (a slogAdapter) Warn(msg string, tags ...tag.Tag)   { a.log(slog.LevelWarn, msg, tags) }
+func (a slogAdapter) Error(msg string, tags ...tag.Tag)  { a.log(slog.LevelError, msg, tags) }
+func (a slogAdapter) DPanic(msg string, tags ...tag.Tag) { a.log(slog.LevelError, msg, tags) }
+func (a slogAdapter) Panic(msg string, tags ...tag.Tag)  { a.log(slog.LevelError, msg, tags) }
+func (a slogAdapter) Fatal(msg string, tags ...tag.Tag)  { a.log(slog.LevelError, msg, tags) }
+
+// With returns a logger that prepends tags to every record.
+func (a slogAdapter) With(tags ...tag.Tag) log.Logger {
+	return slogAdapter{logger: slog.New(a.logger.Handler().WithAttrs(tagsToAttrs(tags)))}
+}
+
+// SLog exposes the underlying logger to server code that wants slog.
+func (a slogAdapter) SLog() *slog.Logger { return a.logger }
+
+func (a slogAdapter) log(level slog.Level, msg string, tags []tag.Tag) {
+	// The server's logging interface carries no context.
+	ctx := context.TODO()
+	if !a.logger.Enabled(ctx, level) {
+		return
+	}
+	a.logger.LogAttrs(ctx, level, msg, tagsToAttrs(tags)...)
+}
+
+func tagsToAttrs(tags []tag.Tag) []slog.Attr {
+	attrs := make([]slog.Attr, len(tags))
+	for i, t := range tags {
+		attrs[i] = slog.Any(t.Key(), t.Value())
+	}
+	return attrs
+}
