@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,15 +32,18 @@ func echo(ctx workflow.Context, in string) (string, error) {
 	return "echo:" + in, nil
 }
 
-// startWorker runs a worker for echo on testQueue until the test ends.
-func startWorker(t *testing.T, c client.Client) {
+// startWorker runs a worker for echo on testQueue until the test ends or
+// the returned stop is called.
+func startWorker(t *testing.T, c client.Client) (stop func()) {
 	t.Helper()
 	w := worker.New(c, testQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(echo, workflow.RegisterOptions{Name: echoWorkflow})
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
-	t.Cleanup(w.Stop)
+	stop = sync.OnceFunc(w.Stop)
+	t.Cleanup(stop)
+	return stop
 }
 
 // runEcho runs echo to completion with the given search attributes and

@@ -3,6 +3,7 @@ package devserver
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
@@ -11,8 +12,13 @@ import (
 // slogAdapter lets the Temporal server log through a *slog.Logger. Levels
 // are filtered by the slog handler. Panic and Fatal are logged as errors and
 // do not exit: an embedded server must never kill its host process.
+//
+// Once stopping is set, records below error level are dropped: while the
+// server shuts down its internal workers warn about every poll the stopping
+// frontend refuses, which says nothing useful.
 type slogAdapter struct {
-	logger *slog.Logger
+	logger   *slog.Logger
+	stopping *atomic.Bool
 }
 
 var (
@@ -31,7 +37,7 @@ func (a slogAdapter) Fatal(msg string, tags ...tag.Tag)  { a.log(slog.LevelError
 
 // With returns a logger that prepends tags to every record.
 func (a slogAdapter) With(tags ...tag.Tag) log.Logger {
-	return slogAdapter{logger: slog.New(a.logger.Handler().WithAttrs(tagsToAttrs(tags)))}
+	return slogAdapter{logger: slog.New(a.logger.Handler().WithAttrs(tagsToAttrs(tags))), stopping: a.stopping}
 }
 
 // SLog exposes the underlying logger to server code that wants slog.
@@ -40,6 +46,9 @@ func (a slogAdapter) SLog() *slog.Logger { return a.logger }
 func (a slogAdapter) log(level slog.Level, msg string, tags []tag.Tag) {
 	// The server's logging interface carries no context.
 	ctx := context.TODO()
+	if level < slog.LevelError && a.stopping.Load() {
+		return
+	}
 	if !a.logger.Enabled(ctx, level) {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
 	sdkclient "go.temporal.io/sdk/client"
@@ -25,6 +26,8 @@ type Server struct {
 	cfg      Config
 	temporal temporal.Server
 	ui       *uiserver.Server
+	// stopping quiets the server's logger during shutdown.
+	stopping *atomic.Bool
 
 	stopOnce sync.Once
 	stopErr  error
@@ -49,11 +52,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	stopping := &atomic.Bool{}
 	ts, err := temporal.NewServer(
 		temporal.WithConfig(serverConf),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(staticHosts(serverConf)),
-		temporal.WithLogger(slogAdapter{logger: cfg.Logger}),
+		temporal.WithLogger(slogAdapter{logger: cfg.Logger, stopping: stopping}),
 		temporal.WithDynamicConfigClient(devDynamicConfig()),
 	)
 	if err != nil {
@@ -62,7 +66,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := ts.Start(); err != nil {
 		return nil, fmt.Errorf("devserver: start server: %w", err)
 	}
-	s := &Server{cfg: cfg, temporal: ts}
+	s := &Server{cfg: cfg, temporal: ts, stopping: stopping}
 	if err := s.becomeReady(ctx); err != nil {
 		return nil, errors.Join(err, s.Stop())
 	}
@@ -116,6 +120,7 @@ func (s *Server) Namespaces() []string {
 // call's result.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		s.stopping.Store(true)
 		if s.ui != nil {
 			s.ui.Stop()
 		}

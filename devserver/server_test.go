@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -106,10 +107,11 @@ func TestFileDatabaseKeepsHistoryAcrossRestarts(t *testing.T) {
 
 	srv := startServer(t, cfg)
 	c := dial(t, srv)
-	startWorker(t, c)
+	stopWorker := startWorker(t, c)
 	runEcho(t, c, "before-restart", experimentKey.ValueSet("durable"))
 	waitListed(t, c, `TempestExperiment = "durable"`, "before-restart")
 	before := historyOf(t, c, "before-restart")
+	stopWorker()
 	c.Close()
 	if err := srv.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
@@ -128,10 +130,11 @@ func TestFileDatabaseKeepsHistoryAcrossRestarts(t *testing.T) {
 		t.Errorf("last event after restart = %v, want completed", last)
 	}
 	waitListed(t, c, `TempestExperiment = "durable"`, "before-restart")
-	startWorker(t, c)
+	stopWorker = startWorker(t, c)
 	runEcho(t, c, "after-restart", experimentKey.ValueSet("durable"), targetKey.ValueSet([]string{"t1"}))
 	waitListed(t, c, `TempestTarget = "t1"`, "after-restart")
 	waitListed(t, c, `TempestExperiment = "durable"`, "after-restart", "before-restart")
+	stopWorker()
 	c.Close()
 	if err := srv.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
@@ -217,25 +220,59 @@ func TestDevtestStartGivesAReadyClient(t *testing.T) {
 	waitListed(t, c, `TempestExperiment = "devtest"`, "via-devtest")
 }
 
-// TestStartupFootprint measures time to ready and heap growth of an
-// in-memory server with the UI, and fails only on gross regressions.
+// TestStartupFootprint measures time to ready, memory and time to stop of
+// an in-memory server with the UI, and fails only on gross regressions.
 func TestStartupFootprint(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	rssBefore := residentMiB(t)
 	began := time.Now()
-	srv := startServer(t, devserver.Config{SearchAttributes: devserver.TempestSearchAttributes()})
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Config{SearchAttributes: devserver.TempestSearchAttributes()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ready := time.Since(began)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	t.Logf("in-memory server with UI ready in %v; heap in use +%.1f MiB, from OS (total process) %.1f MiB; goroutines %d; frontend %s, UI %s",
-		ready.Round(time.Millisecond),
-		float64(after.HeapInuse-before.HeapInuse)/(1<<20),
-		float64(after.Sys)/(1<<20),
-		runtime.NumGoroutine(), srv.FrontendAddress(), srv.UIAddress())
+	rssAfter := residentMiB(t)
+	goroutines := runtime.NumGoroutine()
+	began = time.Now()
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Since(began)
+	t.Logf("in-memory server with UI: ready in %v, stopped in %v; Go heap in use +%.1f MiB; RSS %.1f -> %.1f MiB; %d goroutines while running",
+		ready.Round(time.Millisecond), stopped.Round(time.Millisecond),
+		float64(after.HeapInuse-before.HeapInuse)/(1<<20), rssBefore, rssAfter, goroutines)
 	if ready > 10*time.Second {
 		t.Errorf("server took %v to become ready, want well under 10s", ready)
 	}
+	if stopped > 20*time.Second {
+		t.Errorf("server took %v to stop, want well under 20s", stopped)
+	}
+}
+
+// residentMiB reads this process's resident set size from /proc.
+func residentMiB(t *testing.T) float64 {
+	t.Helper()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatalf("read /proc/self/status: %v", err)
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kib, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			if err != nil {
+				t.Fatalf("parse VmRSS %q: %v", rest, err)
+			}
+			return float64(kib) / 1024
+		}
+	}
+	t.Fatal("no VmRSS in /proc/self/status")
+	return 0
 }
 
 func httpGet(t *testing.T, target, wantContentType string) string {
@@ -262,4 +299,18 @@ func httpGet(t *testing.T, target, wantContentType string) string {
 		t.Errorf("GET %s: Content-Type %q, want %s", target, ct, wantContentType)
 	}
 	return string(body)
+}
+
+// Other packages' tests may run devtest servers in parallel: two servers in
+// one process must not share state.
+func TestParallelServersAreIndependent(t *testing.T) {
+	for _, name := range []string{"left", "right"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, c := devtest.Start(t)
+			startWorker(t, c)
+			runEcho(t, c, "only-"+name, experimentKey.ValueSet("parallel"))
+			waitListed(t, c, `TempestExperiment = "parallel"`, "only-"+name)
+		})
+	}
 }
