@@ -1,5 +1,7 @@
 package experiment
 
+import "time"
+
 // LoadReport is the outcome of an experiment's load, split by phase.
 // Package load fills it.
 type LoadReport struct {
@@ -10,6 +12,25 @@ type LoadReport struct {
 	Phases []PhaseMetrics `json:"phases"`
 	// Thresholds are the k6-style thresholds, each judged.
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	// Series is the load over time for plots: one point per Step (1s, widened
+	// so a long run keeps at most a few thousand points).
+	Series *LoadSeries `json:"series,omitempty"`
+}
+
+// LoadSeries is the load over time, one point per Step from Start.
+type LoadSeries struct {
+	Start  time.Time   `json:"start"`
+	Step   Duration    `json:"step"`
+	Points []LoadPoint `json:"points"`
+}
+
+// LoadPoint is the load of one Step of a LoadSeries, by send time.
+type LoadPoint struct {
+	Requests int64 `json:"n"`
+	Failures int64 `json:"failed"`
+	// MeanMs and MaxMs are the latency mean and maximum in milliseconds.
+	MeanMs float64 `json:"meanMs"`
+	MaxMs  float64 `json:"maxMs"`
 }
 
 // PhaseMetrics are the load metrics of one phase.
