@@ -59,7 +59,9 @@ func preparePersistence(cfg Config, sqlConf *config.SQL, clusterName string) err
 // ensureSchemaFile creates the database file with the Temporal schema when
 // it does not exist or is empty. The schema is written to a temporary file
 // in the same directory and renamed into place, so a crash mid-setup never
-// leaves a half-initialised database behind.
+// leaves a half-initialised database behind. (The SQLite plugin's
+// connection pool never closes connections, so the set-up connection stays
+// idle for the life of the process; that happens once per new file.)
 func ensureSchemaFile(sqlConf *config.SQL) error {
 	path := sqlConf.DatabaseName
 	info, err := os.Stat(path)

@@ -98,6 +98,14 @@ func TestInMemoryServerRunsWorkflowsWithSearchAttributesAndUI(t *testing.T) {
 	if len(listed.Executions) != 1 || listed.Executions[0].Execution.WorkflowID != "tagged" {
 		t.Errorf("UI lists %+v, want the workflow \"tagged\"", listed.Executions)
 	}
+	// The API calls the UI's first page makes, and the deep link tempest
+	// prints for a run's history.
+	if body := httpGet(t, ui+"/api/v1/namespaces", "application/json"); !strings.Contains(body, `"default"`) {
+		t.Errorf("UI namespace list lacks \"default\": %.300s", body)
+	}
+	httpGet(t, ui+"/api/v1/cluster-info", "application/json")
+	httpGet(t, ui+"/api/v1/namespaces/default/workflows/tagged/history", "application/json")
+	httpGet(t, ui+"/namespaces/default/workflows/tagged/any-run/history", "text/html")
 }
 
 func TestFileDatabaseKeepsHistoryAcrossRestarts(t *testing.T) {
