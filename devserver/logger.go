@@ -2,7 +2,9 @@ package devserver
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 
 	"go.temporal.io/server/common/log"
@@ -13,9 +15,10 @@ import (
 // are filtered by the slog handler. Panic and Fatal are logged as errors and
 // do not exit: an embedded server must never kill its host process.
 //
-// Once stopping is set, records below error level are dropped: while the
-// server shuts down its internal workers warn about every poll the stopping
-// frontend refuses, which says nothing useful.
+// Once stopping is set, records below error level and errors caused by the
+// shutdown's own cancellation are dropped: while the server shuts down its
+// internal workers complain about every call the stopping services refuse,
+// which says nothing useful.
 type slogAdapter struct {
 	logger   *slog.Logger
 	stopping *atomic.Bool
@@ -46,7 +49,7 @@ func (a slogAdapter) SLog() *slog.Logger { return a.logger }
 func (a slogAdapter) log(level slog.Level, msg string, tags []tag.Tag) {
 	// The server's logging interface carries no context.
 	ctx := context.TODO()
-	if level < slog.LevelError && a.stopping.Load() {
+	if a.stopping.Load() && (level < slog.LevelError || canceledByShutdown(tags)) {
 		return
 	}
 	if !a.logger.Enabled(ctx, level) {
@@ -61,4 +64,19 @@ func tagsToAttrs(tags []tag.Tag) []slog.Attr {
 		attrs[i] = slog.Any(t.Key(), t.Value())
 	}
 	return attrs
+}
+
+// canceledByShutdown reports whether an error tag says "context canceled"
+// (server errors carry it as text across gRPC hops, and zap tags render
+// errors as strings).
+func canceledByShutdown(tags []tag.Tag) bool {
+	for _, t := range tags {
+		if !strings.Contains(strings.ToLower(t.Key()), "error") {
+			continue
+		}
+		if strings.Contains(fmt.Sprint(t.Value()), context.Canceled.Error()) {
+			return true
+		}
+	}
+	return false
 }
