@@ -32,7 +32,7 @@ func compileTargets(ctx context.Context, targets []experiment.LoadTarget, resolv
 	}
 	out := make([]requestTemplate, 0, len(targets))
 	for i, t := range targets {
-		path := fmt.Sprintf("spec.load.targets[%d]", i)
+		path := targetPath(i)
 		rt, err := compileTarget(t, path)
 		if err != nil {
 			return nil, errkind.Wrap(errkind.InvalidSpec, err)
@@ -111,3 +111,6 @@ func newTargeter(templates []requestTemplate, firstSeq uint64, sent *atomic.Uint
 		return nil
 	}
 }
+
+// targetPath is the field path of target i.
+func targetPath(i int) string { return fmt.Sprintf("spec.load.targets[%d]", i) }
