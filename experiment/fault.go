@@ -77,12 +77,12 @@ type Fault struct {
 // faultBlocks lists every kind-specific block of f with its kind, in a fixed order.
 func (f *Fault) faultBlocks() []kindBlock[FaultKind] {
 	return []kindBlock[FaultKind]{
-		{FaultProcess, f.Process != nil},
-		{FaultPodDelete, f.PodDelete != nil},
-		{FaultScale, f.Scale != nil},
-		{FaultNodeCordon, f.NodeCordon != nil},
-		{FaultNodeDrain, f.NodeDrain != nil},
-		{FaultNetworkPartition, f.NetworkPartition != nil},
+		{FaultProcess, f.Process != nil, f.Process.validate},
+		{FaultPodDelete, f.PodDelete != nil, f.PodDelete.validate},
+		{FaultScale, f.Scale != nil, f.Scale.validate},
+		{FaultNodeCordon, f.NodeCordon != nil, f.NodeCordon.validate},
+		{FaultNodeDrain, f.NodeDrain != nil, f.NodeDrain.validate},
+		{FaultNetworkPartition, f.NetworkPartition != nil, f.NetworkPartition.validate},
 	}
 }
 
@@ -122,9 +122,13 @@ func (f Fault) End() Duration {
 	return last + f.HoldFor()
 }
 
+// kindBlock is one kind-specific block of a fault or probe: its kind (also
+// its JSON field name), whether it is set, and its validation, which is
+// called only when it is set.
 type kindBlock[K ~string] struct {
-	kind K
-	set  bool
+	kind     K
+	set      bool
+	validate func(path string) []FieldError
 }
 
 func soleKind[K ~string](blocks []kindBlock[K]) K {

@@ -72,12 +72,12 @@ type Probe struct {
 
 func (p *Probe) probeBlocks() []kindBlock[ProbeKind] {
 	return []kindBlock[ProbeKind]{
-		{ProbeHTTP, p.HTTP != nil},
-		{ProbeCmd, p.Cmd != nil},
-		{ProbeMongo, p.Mongo != nil},
-		{ProbePrometheus, p.Prometheus != nil},
-		{ProbeTCP, p.TCP != nil},
-		{ProbeK8s, p.K8s != nil},
+		{ProbeHTTP, p.HTTP != nil, p.HTTP.validate},
+		{ProbeCmd, p.Cmd != nil, p.Cmd.validate},
+		{ProbeMongo, p.Mongo != nil, p.Mongo.validate},
+		{ProbePrometheus, p.Prometheus != nil, p.Prometheus.validate},
+		{ProbeTCP, p.TCP != nil, p.TCP.validate},
+		{ProbeK8s, p.K8s != nil, p.K8s.validate},
 	}
 }
 

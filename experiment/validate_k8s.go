@@ -1,0 +1,22 @@
+package experiment
+
+func (k *K8sProbe) validate(path string) []FieldError {
+	var errs []FieldError
+	if k.Resource == "" {
+		errs = append(errs, fieldErr(field(path, "resource"), "required: a kind such as Pod, Deployment or StatefulSet"))
+	}
+	selector := field(path, "selector")
+	if k.Resource == "Node" {
+		errs = append(errs, k.Selector.validateCluster(selector)...)
+	} else {
+		errs = append(errs, k.Selector.validate(selector)...)
+	}
+	errs = append(errs, requireEnum(field(path, "condition"), k.Condition)...)
+	if k.MinReady < 0 {
+		errs = append(errs, fieldErr(field(path, "minReady"), "must be >= 0"))
+	}
+	if k.MinReady > 0 && k.Condition != K8sReady {
+		errs = append(errs, fieldErr(field(path, "minReady"), "only used with condition ready"))
+	}
+	return errs
+}

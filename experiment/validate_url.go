@@ -1,0 +1,85 @@
+package experiment
+
+import (
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// checkHTTPURL reports a URL that is missing, does not parse, or is not
+// http(s) with a host.
+func checkHTTPURL(path, raw string) []FieldError {
+	if raw == "" {
+		return []FieldError{fieldErr(path, "required")}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return []FieldError{fieldErr(path, "invalid URL: %v", errorText(err))}
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return []FieldError{fieldErr(path, "scheme must be http or https, got %q", u.Scheme)}
+	}
+	if u.Host == "" {
+		return []FieldError{fieldErr(path, "must name a host")}
+	}
+	return nil
+}
+
+// errorText drops the Go error's restatement of the input, which the
+// message already locates.
+func errorText(err error) string {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// checkMethod reports an HTTP method that is not an upper-case token.
+func checkMethod(path, method string) []FieldError {
+	if method == "" {
+		return nil
+	}
+	for _, r := range method {
+		if r < 'A' || r > 'Z' {
+			return []FieldError{fieldErr(path, "%q is not an HTTP method such as GET or POST", method)}
+		}
+	}
+	return nil
+}
+
+// checkHeaders reports header names that are not HTTP tokens, in sorted
+// order.
+func checkHeaders(path string, headers map[string]SecretRef) []FieldError {
+	names := make([]string, 0, len(headers))
+	for name := range headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var errs []FieldError
+	for _, name := range names {
+		if name == "" || strings.ContainsFunc(name, func(r rune) bool {
+			return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
+		}) {
+			errs = append(errs, fieldErr(field(path, name), "invalid header name"))
+		}
+	}
+	return errs
+}
+
+// checkAddress reports a TCP address that is not host:port.
+func checkAddress(path, addr string) []FieldError {
+	if addr == "" {
+		return []FieldError{fieldErr(path, "required")}
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return []FieldError{fieldErr(path, "%q must be host:port", addr)}
+	}
+	n, err := strconv.Atoi(port)
+	if host == "" || err != nil || n < 1 || n > 65535 {
+		return []FieldError{fieldErr(path, "%q must be host:port with a port in 1..65535", addr)}
+	}
+	return nil
+}
