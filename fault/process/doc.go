@@ -1,0 +1,39 @@
+// Package process implements the "process" fault kind: it kills or pauses
+// processes on the worker's own host, using /proc and signals only (Linux).
+//
+// Targets resolve the selector of an experiment.ProcessFault:
+//   - PIDFile: the pid written in the file, if that process is alive;
+//   - Name: every live process whose /proc/PID/comm, or base name of
+//     /proc/PID/exe, equals the name (zombies and the worker itself excluded);
+//   - Port: every process holding a TCP (IPv4 or IPv6) socket that LISTENs on
+//     the port, found through /proc/net/tcp{,6} and /proc/PID/fd.
+//
+// Each target carries, in its Attrs (see the Attr* constants), the pid, the
+// process name, a listening port, the pid file and the process start time
+// (field 22 of /proc/PID/stat). Inject and Revert act on the pid only while
+// its start time is unchanged, so a recycled pid is never signalled.
+//
+// Inject:
+//   - kill sends the signal (default SIGKILL) and waits, bounded by
+//     Process.KillWait, until the process is gone or a zombie. A target that
+//     is already gone (or whose pid was recycled) counts as killed.
+//   - pause sends SIGSTOP and waits until the process is stopped (state T).
+//
+// Revert:
+//   - pause: SIGCONT; a vanished process needs nothing.
+//   - kill without Restart: nothing; the process stays dead (whatever
+//     supervises it, if anything, restarts it).
+//   - kill with Restart: the argv, templated with {{.PID}}, {{.Port}},
+//     {{.Name}} and {{.PIDFile}} of the target, runs in a new session with
+//     stdin from /dev/null and output to a log file, so it outlives the
+//     worker. It runs at most once per injection: it is skipped when the
+//     target already serves again (the port listens, the pid file names a
+//     live process, a process of that name runs), and a marker file in
+//     Process.StateDir records a launch so that a Revert retried after a
+//     worker crash waits for that launch instead of starting a second one.
+//     Revert then waits, bounded by RestartTimeout, until the target serves.
+//
+// Errors that retrying cannot fix are classified with package errkind:
+// a bad spec is InvalidSpec, a selector matching nothing is NoTargets, a
+// permission problem is Forbidden, pausing a vanished target is UnknownTarget.
+package process

@@ -1,0 +1,100 @@
+package process
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/tempest-chaos/tempest/fault"
+)
+
+// markerMaxAge is how long restart markers are kept; older ones are pruned
+// when a new one is written.
+const markerMaxAge = 7 * 24 * time.Hour
+
+// marker records that Restart was launched for one injection on one
+// target, so a retried Revert does not launch it a second time.
+type marker struct {
+	Argv       []string  `json:"argv"`
+	LaunchedAt time.Time `json:"launchedAt"`
+	// PID is the launched process (0 while it is being launched).
+	PID int `json:"pid,omitempty"`
+	// Failed says the launched command exited with an error before the
+	// target was back; a retry may launch it again.
+	Failed string `json:"failed,omitempty"`
+}
+
+// markerPaths returns the marker file and the restart log file of one
+// injection of one fault on one target.
+func (p *Process) markerPaths(req fault.Request) (markerFile, logFile string) {
+	h := sha256.New()
+	for _, part := range []string{req.Run.WorkflowID, req.Run.RunID, req.Fault.Name, req.Target.ID, strconv.Itoa(req.Injection)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	base := filepath.Join(p.StateDir, "restart-"+hex.EncodeToString(h.Sum(nil))[:24])
+	return base + ".json", base + ".log"
+}
+
+// readMarker returns the marker at path; ok is false when there is none.
+func readMarker(path string) (m marker, ok bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return marker{}, false, nil
+	}
+	if err != nil {
+		return marker{}, false, fmt.Errorf("read restart marker: %w", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return marker{}, false, fmt.Errorf("parse restart marker %s: %w", path, err)
+	}
+	return m, true, nil
+}
+
+// writeMarker replaces the marker at path atomically and durably.
+func writeMarker(path string, m marker) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode restart marker: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".marker-*")
+	if err != nil {
+		return fmt.Errorf("write restart marker: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write restart marker: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync restart marker: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write restart marker: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write restart marker: %w", err)
+	}
+	return nil
+}
+
+// pruneMarkers removes markers and logs older than markerMaxAge from dir.
+func pruneMarkers(dir string, now time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err == nil && !e.IsDir() && now.Sub(info.ModTime()) > markerMaxAge {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
