@@ -280,7 +280,10 @@ func (c *converter) convertStruct(n *yaml.Node, t reflect.Type, path string) any
 			c.fail(keyPath, keyNode, "unknown field%s", suggest(key, fields.names))
 			return
 		}
-		out[key] = c.convert(value, ft, keyPath)
+		// null means unset: leave the field out.
+		if v := c.convert(value, ft, keyPath); v != nil {
+			out[key] = v
+		}
 	})
 	return out
 }
@@ -292,7 +295,9 @@ func (c *converter) convertMap(n *yaml.Node, t reflect.Type, path string) any {
 	}
 	out := map[string]any{}
 	c.eachKey(n, path, func(key string, _, value *yaml.Node, keyPath string) {
-		out[key] = c.convert(value, t.Elem(), keyPath)
+		if v := c.convert(value, t.Elem(), keyPath); v != nil {
+			out[key] = v
+		}
 	})
 	return out
 }
@@ -335,7 +340,12 @@ func (c *converter) convertSlice(n *yaml.Node, t reflect.Type, path string) any 
 	for i, elem := range n.Content {
 		elemPath := index(path, i)
 		c.lines[elemPath] = elem.Line
-		out = append(out, c.convert(elem, t.Elem(), elemPath))
+		v := c.convert(elem, t.Elem(), elemPath)
+		if v == nil {
+			// null (or a reported problem) is the element type's zero value.
+			v = reflect.Zero(t.Elem()).Interface()
+		}
+		out = append(out, v)
 	}
 	return out
 }
