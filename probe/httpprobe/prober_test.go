@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,13 +18,13 @@ import (
 
 // deliveryApp is the seed's delivery app /result endpoint: the number of
 // undelivered orders, settable by the test.
-func deliveryApp(t *testing.T, undelivered *int) *httptest.Server {
+func deliveryApp(t *testing.T, undelivered *atomic.Int64) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/result":
 			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"undelivered": %d, "orders": [{"id": "a"}]}`, *undelivered)
+			fmt.Fprintf(w, `{"undelivered": %d, "orders": [{"id": "a"}]}`, undelivered.Load())
 		case "/down":
 			http.Error(w, "broker unavailable", http.StatusServiceUnavailable)
 		case "/slow":
@@ -59,7 +60,7 @@ func zeroUndelivered() *experiment.Comparison {
 }
 
 func TestJSONPathPassAndFail(t *testing.T) {
-	undelivered := 0
+	var undelivered atomic.Int64
 	srv := deliveryApp(t, &undelivered)
 	p := httpProbe(experiment.HTTPProbe{URL: srv.URL + "/result", JSONPath: "$.undelivered", Expect: zeroUndelivered(), BodyContains: "orders"})
 
@@ -71,7 +72,7 @@ func TestJSONPathPassAndFail(t *testing.T) {
 		t.Fatalf("observation fields: %+v", obs)
 	}
 
-	undelivered = 7
+	undelivered.Store(7)
 	obs = observe(t, p, 5*time.Second)
 	if obs.Passed || !strings.Contains(obs.Detail, "expected == 0, got 7") {
 		t.Fatalf("want fail showing expected vs actual, got %+v", obs)
@@ -79,7 +80,7 @@ func TestJSONPathPassAndFail(t *testing.T) {
 }
 
 func TestEveryFailedCheckIsReported(t *testing.T) {
-	undelivered := 0
+	var undelivered atomic.Int64
 	srv := deliveryApp(t, &undelivered)
 	obs := observe(t, httpProbe(experiment.HTTPProbe{
 		URL: srv.URL + "/down", BodyContains: "ready", BodyMatches: `^ok$`,
@@ -99,7 +100,7 @@ func TestEveryFailedCheckIsReported(t *testing.T) {
 }
 
 func TestTimeoutIsAFailedObservation(t *testing.T) {
-	undelivered := 0
+	var undelivered atomic.Int64
 	srv := deliveryApp(t, &undelivered)
 	start := time.Now()
 	obs := observe(t, httpProbe(experiment.HTTPProbe{URL: srv.URL + "/slow"}), 300*time.Millisecond)
