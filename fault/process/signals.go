@@ -4,58 +4,42 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"syscall"
 	"time"
 
 	"github.com/tempest-chaos/tempest/errkind"
 )
 
-// send delivers sig to the target if it is still the process that was
-// selected (same pid and start time); errGone otherwise. The process
-// handle is a pidfd where the kernel has them, so a pid recycled between
-// the start-time check and the signal is never hit: the signal goes to the
-// checked process or nowhere.
+// send delivers sig to the target if it is still the selected process;
+// errGone otherwise.
 func (p *Process) send(ti targetInfo, sig syscall.Signal) error {
-	proc, err := os.FindProcess(ti.PID)
+	h, err := p.open(ti)
 	if err != nil {
-		return fmt.Errorf("find pid %d: %w", ti.PID, err)
-	}
-	defer proc.Release()
-	if _, err := p.proc.alive(ti.PID, ti.StartTime); err != nil {
 		return err
 	}
-	err = proc.Signal(sig)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, os.ErrProcessDone), errors.Is(err, syscall.ESRCH):
-		return errGone
-	case errors.Is(err, os.ErrPermission):
-		return errkind.New(errkind.Forbidden, "send %s to pid %d: %w", sig, ti.PID, err)
-	default:
-		return fmt.Errorf("send %s to pid %d: %w", sig, ti.PID, err)
-	}
+	defer h.close()
+	return h.signal(sig)
 }
 
 // kill sends sig and waits until the target is gone. killed is false when
 // the target was gone already (an earlier attempt killed it, or it died).
 func (p *Process) kill(ctx context.Context, ti targetInfo, sig syscall.Signal) (killed bool, err error) {
-	err = p.send(ti, sig)
+	h, err := p.open(ti)
 	if errors.Is(err, errGone) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	err = waitUntil(ctx, p.KillWait, func() (bool, error) {
-		_, err := p.proc.alive(ti.PID, ti.StartTime)
-		if errors.Is(err, errGone) {
-			return true, nil
-		}
-		return false, err
-	})
+	defer h.close()
+	err = h.signal(sig)
+	if errors.Is(err, errGone) {
+		return false, nil
+	}
 	if err != nil {
+		return false, err
+	}
+	if err := h.waitExit(ctx, p, p.KillWait); err != nil {
 		return true, fmt.Errorf("pid %d after %s: %w", ti.PID, sig, err)
 	}
 	return true, nil
@@ -112,7 +96,7 @@ var errNotYet = errors.New("not reached in time")
 // within passes (errNotYet) or ctx is done.
 func waitUntil(ctx context.Context, within time.Duration, done func() (bool, error)) error {
 	deadline := time.Now().Add(within)
-	pause := time.Millisecond
+	pause := 200 * time.Microsecond
 	for {
 		ok, err := done()
 		if err != nil || ok {

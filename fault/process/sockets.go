@@ -48,8 +48,19 @@ func parseListeners(r io.Reader, into map[uint64]int) error {
 }
 
 // listeners maps the inode of every listening TCP socket (IPv4 and IPv6)
-// in the worker's network namespace to its port.
+// in the worker's network namespace to its port. It asks the kernel through
+// sock_diag, and reads /proc/net/tcp{,6} where that is not available.
 func (fs procFS) listeners() (map[uint64]int, error) {
+	if fs.root == "/proc" {
+		if out, err := sockDiagListeners(); err == nil {
+			return out, nil
+		}
+	}
+	return fs.procNetListeners()
+}
+
+// procNetListeners is listeners read from /proc/net/tcp and /proc/net/tcp6.
+func (fs procFS) procNetListeners() (map[uint64]int, error) {
 	out := map[uint64]int{}
 	for _, name := range []string{"tcp", "tcp6"} {
 		f, err := os.Open(filepath.Join(fs.root, "net", name))
