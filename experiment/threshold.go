@@ -50,7 +50,7 @@ func metricAggregates() map[string][]string {
 func thresholdPhases() []string { return []string{"baseline", "chaos", "recovery"} }
 
 var (
-	thresholdMetric = regexp.MustCompile(`^\s*([a-z_]+)\s*(?:\{\s*([a-z_]+)\s*:\s*([a-z_]+)\s*\})?\s*$`)
+	thresholdMetric = regexp.MustCompile(`^\s*([a-z_]+)\s*(?:\{\s*([a-zA-Z_]+)\s*:\s*([^{}:\s]+)\s*\})?\s*$`)
 	thresholdExpr   = regexp.MustCompile(`^\s*(avg|min|max|med|count|rate|p\(\s*([0-9]+(?:\.[0-9]+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*([-+0-9.eE]+)\s*([a-zµ]*)\s*$`)
 )
 
