@@ -35,6 +35,9 @@ func targetBin(t testing.TB) string {
 var builtTarget string
 
 func TestMain(m *testing.M) {
+	if req := os.Getenv(workerRevertEnv); req != "" {
+		os.Exit(workerRevert(req))
+	}
 	os.Exit(runTests(m))
 }
 
