@@ -1,0 +1,12 @@
+// Package delivery is the delivery service: it turns each consumed order
+// message into `isDelivered: true` on the stored order, and serves
+//
+//	GET /result   the number of undelivered orders, as a plain integer
+//	GET /metrics  Prometheus metrics (orderdelivery_delivery_*)
+//	GET /healthz  200 when the service runs
+//
+// Contract: Deliver is idempotent: a message delivered twice (a broker
+// redelivery, an outbox resend) sets the flag once and succeeds both times;
+// Deliver fails only when the store fails, so a manual-ack consumer
+// requeues the message.
+package delivery

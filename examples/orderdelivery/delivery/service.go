@@ -1,0 +1,110 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Store is what the delivery service needs from the order store.
+type Store interface {
+	// MarkDelivered sets isDelivered and reports whether the order changed.
+	MarkDelivered(ctx context.Context, orderID string) (bool, error)
+	// CountUndelivered counts orders not yet delivered.
+	CountUndelivered(ctx context.Context) (int64, error)
+}
+
+// scrapeTimeout bounds the store query behind the undelivered gauge.
+const scrapeTimeout = 2 * time.Second
+
+// Service delivers orders and reports on them.
+type Service struct {
+	store      Store
+	logger     *slog.Logger
+	registry   *prometheus.Registry
+	delivered  prometheus.Counter
+	duplicates prometheus.Counter
+	failures   prometheus.Counter
+}
+
+// New returns a delivery service over store, with its own metrics registry.
+func New(store Store, logger *slog.Logger) *Service {
+	s := &Service{
+		store:    store,
+		logger:   logger,
+		registry: prometheus.NewRegistry(),
+		delivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderdelivery_delivery_delivered_total", Help: "Orders marked delivered.",
+		}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderdelivery_delivery_duplicates_total", Help: "Messages for orders already delivered (or unknown).",
+		}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orderdelivery_delivery_failures_total", Help: "Messages whose store update failed.",
+		}),
+	}
+	s.registry.MustRegister(s.delivered, s.duplicates, s.failures)
+	s.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "orderdelivery_delivery_undelivered", Help: "Orders stored but not delivered (queried at scrape).",
+	}, func() float64 {
+		// A scrape passes no context: bound the query instead.
+		ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+		defer cancel()
+		n, err := store.CountUndelivered(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+	return s
+}
+
+// Deliver handles one order message: its body is the order id.
+func (s *Service) Deliver(ctx context.Context, body []byte) error {
+	id := strings.TrimSpace(string(body))
+	if id == "" {
+		s.duplicates.Inc()
+		return nil // nothing to deliver; requeueing would loop forever
+	}
+	changed, err := s.store.MarkDelivered(ctx, id)
+	if err != nil {
+		s.failures.Inc()
+		return fmt.Errorf("delivery: order %s: %w", id, err)
+	}
+	if changed {
+		s.delivered.Inc()
+	} else {
+		s.duplicates.Inc()
+	}
+	return nil
+}
+
+// Handler serves /result, /metrics and /healthz.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /result", s.result)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	return mux
+}
+
+func (s *Service) result(w http.ResponseWriter, r *http.Request) {
+	n, err := s.store.CountUndelivered(r.Context())
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			s.logger.Warn("count undelivered failed", "err", err)
+		}
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = w.Write([]byte(strconv.FormatInt(n, 10) + "\n"))
+}

@@ -1,0 +1,15 @@
+// Package orders is the MongoDB store shared by the order and delivery
+// services: one document per order in one collection,
+//
+//	{_id: <order id>, orderID: <order id>, isDelivered: false,
+//	 outbox: {pending: true, createdAt: <time>, sentAt: <time>}}
+//
+// V1 writes no outbox field. V2 writes the order and its outbox entry in ONE
+// insert, so they exist together or not at all (single-document atomicity:
+// FerretDB has no multi-document transactions, and none is needed).
+//
+// Contract: every method honours its context; MarkDelivered is idempotent
+// (delivering an order twice changes nothing the second time); the order id
+// is the document key, so inserting the same order twice fails with
+// ErrDuplicate instead of creating two orders.
+package orders

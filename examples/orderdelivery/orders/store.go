@@ -1,0 +1,161 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Collection is the collection holding the orders.
+const Collection = "orders"
+
+// Field names of an order document.
+const (
+	FieldOrderID       = "orderID"
+	FieldIsDelivered   = "isDelivered"
+	FieldOutboxPending = "outbox.pending"
+	fieldOutboxCreated = "outbox.createdAt"
+	fieldOutboxSent    = "outbox.sentAt"
+)
+
+// ErrDuplicate reports an order id that is already stored.
+var ErrDuplicate = errors.New("orders: order already exists")
+
+// Store reads and writes orders in one MongoDB collection.
+type Store struct {
+	client *mongo.Client
+	coll   *mongo.Collection
+}
+
+// Open connects to uri, checks the server answers, and uses database.
+func Open(ctx context.Context, uri, database string) (*Store, error) {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(10 * time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("orders: connect: %w", err)
+	}
+	if err := client.Ping(ctx, nil); err != nil {
+		_ = client.Disconnect(ctx)
+		return nil, fmt.Errorf("orders: ping %s: %w", uri, err)
+	}
+	return &Store{client: client, coll: client.Database(database).Collection(Collection)}, nil
+}
+
+// Close disconnects from the server.
+func (s *Store) Close(ctx context.Context) error {
+	if err := s.client.Disconnect(ctx); err != nil {
+		return fmt.Errorf("orders: disconnect: %w", err)
+	}
+	return nil
+}
+
+// Insert stores an undelivered order (V1: no outbox).
+func (s *Store) Insert(ctx context.Context, orderID string) error {
+	return s.insert(ctx, bson.D{
+		{Key: "_id", Value: orderID},
+		{Key: FieldOrderID, Value: orderID},
+		{Key: FieldIsDelivered, Value: false},
+	})
+}
+
+// InsertWithOutbox stores an undelivered order together with its pending
+// outbox entry, in one document (V2).
+func (s *Store) InsertWithOutbox(ctx context.Context, orderID string, now time.Time) error {
+	return s.insert(ctx, bson.D{
+		{Key: "_id", Value: orderID},
+		{Key: FieldOrderID, Value: orderID},
+		{Key: FieldIsDelivered, Value: false},
+		{Key: "outbox", Value: bson.D{
+			{Key: "pending", Value: true},
+			{Key: "createdAt", Value: now},
+		}},
+	})
+}
+
+func (s *Store) insert(ctx context.Context, doc bson.D) error {
+	if _, err := s.coll.InsertOne(ctx, doc); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return ErrDuplicate
+		}
+		return fmt.Errorf("orders: insert: %w", err)
+	}
+	return nil
+}
+
+// Pending returns up to limit order ids whose outbox entry is pending and
+// was created before olderThan, oldest first.
+func (s *Store) Pending(ctx context.Context, olderThan time.Time, limit int) ([]string, error) {
+	filter := bson.D{
+		{Key: FieldOutboxPending, Value: true},
+		{Key: fieldOutboxCreated, Value: bson.D{{Key: "$lt", Value: olderThan}}},
+	}
+	opts := options.Find().
+		SetSort(bson.D{{Key: fieldOutboxCreated, Value: 1}}).
+		SetLimit(int64(limit)).
+		SetProjection(bson.D{{Key: "_id", Value: 1}})
+	cur, err := s.coll.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("orders: find pending: %w", err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("orders: read pending: %w", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// MarkSent clears the pending flag of the outbox entries of ids.
+func (s *Store) MarkSent(ctx context.Context, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}
+	update := bson.D{{Key: "$set", Value: bson.D{
+		{Key: FieldOutboxPending, Value: false},
+		{Key: fieldOutboxSent, Value: now},
+	}}}
+	if _, err := s.coll.UpdateMany(ctx, filter, update); err != nil {
+		return fmt.Errorf("orders: mark sent: %w", err)
+	}
+	return nil
+}
+
+// MarkDelivered sets isDelivered on the order; it reports whether the order
+// changed (false when it was already delivered or does not exist).
+func (s *Store) MarkDelivered(ctx context.Context, orderID string) (bool, error) {
+	res, err := s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: orderID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: FieldIsDelivered, Value: true}}}})
+	if err != nil {
+		return false, fmt.Errorf("orders: mark delivered: %w", err)
+	}
+	return res.ModifiedCount > 0, nil
+}
+
+// CountUndelivered counts orders whose isDelivered is false.
+func (s *Store) CountUndelivered(ctx context.Context) (int64, error) {
+	n, err := s.coll.CountDocuments(ctx, bson.D{{Key: FieldIsDelivered, Value: false}})
+	if err != nil {
+		return 0, fmt.Errorf("orders: count undelivered: %w", err)
+	}
+	return n, nil
+}
+
+// Count counts all orders.
+func (s *Store) Count(ctx context.Context) (int64, error) {
+	n, err := s.coll.CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("orders: count: %w", err)
+	}
+	return n, nil
+}
