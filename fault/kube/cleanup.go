@@ -45,7 +45,7 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, runID string) ([]
 
 	nodes, err := client.CoreV1().Nodes().List(ctx, opts)
 	if err != nil {
-		errs = append(errs, apiError(err, "list", "nodes", ""))
+		errs = append(errs, APIError(err, "list", "nodes", ""))
 	} else {
 		for _, n := range nodes.Items {
 			note("node "+n.Name+": uncordoned", uncordon(ctx, client, n.Name))
@@ -54,7 +54,7 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, runID string) ([]
 
 	policies, err := client.NetworkingV1().NetworkPolicies("").List(ctx, opts)
 	if err != nil {
-		errs = append(errs, apiError(err, "list", "networkpolicies", ""))
+		errs = append(errs, APIError(err, "list", "networkpolicies", ""))
 	} else {
 		np := NetworkPartition{client: client}
 		for _, p := range policies.Items {
@@ -64,7 +64,7 @@ func Cleanup(ctx context.Context, client kubernetes.Interface, runID string) ([]
 
 	pods, err := client.CoreV1().Pods("").List(ctx, opts)
 	if err != nil {
-		errs = append(errs, apiError(err, "list", "pods", ""))
+		errs = append(errs, APIError(err, "list", "pods", ""))
 	} else {
 		for _, p := range pods.Items {
 			note(fmt.Sprintf("pod %s/%s: partition label removed", p.Namespace, p.Name), unlabelPartitionedPod(ctx, client, p.Namespace, p.Name))
@@ -80,7 +80,7 @@ func (w workloads) labelled(ctx context.Context, opts metav1.ListOptions) ([]met
 	case experiment.WorkloadDeployment:
 		list, err := w.client.AppsV1().Deployments("").List(ctx, opts)
 		if err != nil {
-			return nil, apiError(err, "list", w.resource, "")
+			return nil, APIError(err, "list", w.resource, "")
 		}
 		for _, d := range list.Items {
 			found = append(found, d.ObjectMeta)
@@ -88,7 +88,7 @@ func (w workloads) labelled(ctx context.Context, opts metav1.ListOptions) ([]met
 	default:
 		list, err := w.client.AppsV1().StatefulSets("").List(ctx, opts)
 		if err != nil {
-			return nil, apiError(err, "list", w.resource, "")
+			return nil, APIError(err, "list", w.resource, "")
 		}
 		for _, s := range list.Items {
 			found = append(found, s.ObjectMeta)

@@ -8,9 +8,9 @@ import (
 	"github.com/tempest-chaos/tempest/errkind"
 )
 
-// apiError classifies an API server error for one request. The message names
+// APIError classifies an API server error for one request. The message names
 // the verb, the resource and the namespace ("" for cluster-scoped ones).
-func apiError(err error, verb, resource, namespace string) error {
+func APIError(err error, verb, resource, namespace string) error {
 	if err == nil {
 		return nil
 	}

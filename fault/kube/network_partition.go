@@ -82,7 +82,7 @@ func (n *NetworkPartition) Inject(ctx context.Context, req fault.Request) (fault
 	}
 	_, err = n.client.NetworkingV1().NetworkPolicies(ns).Create(ctx, policy, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
-		return nil, fmt.Errorf("pod %s/%s: %w", ns, pod, apiError(err, "create", "networkpolicies", ns))
+		return nil, fmt.Errorf("pod %s/%s: %w", ns, pod, APIError(err, "create", "networkpolicies", ns))
 	}
 	labels[LabelPartition] = id
 	if err := n.patchPod(ctx, ns, pod, metaPatch(labels, annotations)); err != nil {
@@ -115,7 +115,7 @@ func (n *NetworkPartition) Revert(ctx context.Context, req fault.Request, state 
 func (n *NetworkPartition) deletePolicy(ctx context.Context, ns, name string) error {
 	err := n.client.NetworkingV1().NetworkPolicies(ns).Delete(ctx, name, metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("networkpolicy %s/%s: %w", ns, name, apiError(err, "delete", "networkpolicies", ns))
+		return fmt.Errorf("networkpolicy %s/%s: %w", ns, name, APIError(err, "delete", "networkpolicies", ns))
 	}
 	return nil
 }
@@ -127,7 +127,7 @@ func (n *NetworkPartition) patchPod(ctx context.Context, ns, name string, meta m
 	}
 	_, err = n.client.CoreV1().Pods(ns).Patch(ctx, name, types.MergePatchType, body, metav1.PatchOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("pod %s/%s: %w", ns, name, apiError(err, "patch", "pods", ns))
+		return fmt.Errorf("pod %s/%s: %w", ns, name, APIError(err, "patch", "pods", ns))
 	}
 	return err
 }
@@ -142,7 +142,7 @@ func unlabelPartitionedPod(ctx context.Context, client kubernetes.Interface, ns,
 	}
 	_, err = client.CoreV1().Pods(ns).Patch(ctx, name, types.MergePatchType, body, metav1.PatchOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("pod %s/%s: %w", ns, name, apiError(err, "patch", "pods", ns))
+		return fmt.Errorf("pod %s/%s: %w", ns, name, APIError(err, "patch", "pods", ns))
 	}
 	return nil
 }

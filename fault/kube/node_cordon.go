@@ -56,7 +56,7 @@ func (c *NodeCordon) Revert(ctx context.Context, req fault.Request, _ fault.Stat
 func cordon(ctx context.Context, client kubernetes.Interface, name string, run fault.Run) (fault.State, error) {
 	node, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", name, apiError(err, "get", "nodes", ""))
+		return nil, fmt.Errorf("node %s: %w", name, APIError(err, "get", "nodes", ""))
 	}
 	if node.Spec.Unschedulable && node.Annotations[AnnotationCordoned] == "" {
 		return fault.State{"cordoned": "before"}, nil
@@ -79,7 +79,7 @@ func uncordon(ctx context.Context, client kubernetes.Interface, name string) err
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("node %s: %w", name, apiError(err, "get", "nodes", ""))
+		return fmt.Errorf("node %s: %w", name, APIError(err, "get", "nodes", ""))
 	}
 	if node.Annotations[AnnotationCordoned] == "" {
 		return nil
@@ -104,7 +104,7 @@ func patchNode(ctx context.Context, client kubernetes.Interface, name string, pa
 		return err
 	}
 	if err != nil {
-		return fmt.Errorf("node %s: %w", name, apiError(err, "patch", "nodes", ""))
+		return fmt.Errorf("node %s: %w", name, APIError(err, "patch", "nodes", ""))
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func (d *NodeDrain) Revert(ctx context.Context, req fault.Request, _ fault.State
 func (d *NodeDrain) evictable(ctx context.Context, node string, ignoreDaemonSets bool) ([]corev1.Pod, error) {
 	list, err := d.client.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", node, apiError(err, "list", "pods", ""))
+		return nil, fmt.Errorf("node %s: %w", node, APIError(err, "list", "pods", ""))
 	}
 	var pods []corev1.Pod
 	var daemons []string
@@ -139,7 +139,7 @@ func (d *NodeDrain) evictAll(ctx context.Context, pods []corev1.Pod, deadline ti
 			case apierrors.IsTooManyRequests(err):
 				blocked = append(blocked, p) // a PodDisruptionBudget says not now
 			default:
-				return nil, fmt.Errorf("pod %s/%s: %w", p.Namespace, p.Name, apiError(err, "create", "pods/eviction", p.Namespace))
+				return nil, fmt.Errorf("pod %s/%s: %w", p.Namespace, p.Name, APIError(err, "create", "pods/eviction", p.Namespace))
 			}
 		}
 		if len(blocked) == 0 {

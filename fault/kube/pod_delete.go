@@ -71,7 +71,7 @@ func (d *PodDelete) Inject(ctx context.Context, req fault.Request) (fault.State,
 		// Gone already, or the name now belongs to a replacement (UID precondition).
 		return fault.State{"deleted": "already"}, nil
 	default:
-		return nil, fmt.Errorf("pod %s/%s: %w", ns, name, apiError(err, "delete", "pods", ns))
+		return nil, fmt.Errorf("pod %s/%s: %w", ns, name, APIError(err, "delete", "pods", ns))
 	}
 }
 

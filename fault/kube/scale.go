@@ -172,7 +172,7 @@ func (w workloads) get(ctx context.Context, ns, name string) (workload, error) {
 		return workload{}, err
 	}
 	if err != nil {
-		return workload{}, apiError(err, "get", w.resource, ns)
+		return workload{}, APIError(err, "get", w.resource, ns)
 	}
 	r := int32(1) // the API server's default
 	if replicas != nil {
@@ -196,14 +196,14 @@ func (w workloads) patch(ctx context.Context, ns, name string, patch map[string]
 		return err
 	}
 	if err != nil {
-		return fmt.Errorf("%s %s/%s: %w", w.kind, ns, name, apiError(err, "patch", w.resource, ns))
+		return fmt.Errorf("%s %s/%s: %w", w.kind, ns, name, APIError(err, "patch", w.resource, ns))
 	}
 	return nil
 }
 
 // targets lists the workloads the selector matches.
 func (w workloads) targets(ctx context.Context, sel experiment.KubeSelector) ([]experiment.Target, error) {
-	opts, err := listOptions(sel, "")
+	opts, err := ListOptions(sel, "")
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (w workloads) targets(ctx context.Context, sel experiment.KubeSelector) ([]
 		}
 	}
 	if err != nil {
-		return nil, apiError(err, "list", w.resource, sel.Namespace)
+		return nil, APIError(err, "list", w.resource, sel.Namespace)
 	}
 	var targets []experiment.Target
 	for _, n := range names {

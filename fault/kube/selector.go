@@ -16,10 +16,10 @@ import (
 	"github.com/tempest-chaos/tempest/experiment"
 )
 
-// listOptions turns a selector into list options: label and field selectors
+// ListOptions turns a selector into list options: label and field selectors
 // (checked here, so a typo is InvalidSpec, not an API error), plus the node
 // name as a field selector when nodeField is set.
-func listOptions(sel experiment.KubeSelector, nodeField string) (metav1.ListOptions, error) {
+func ListOptions(sel experiment.KubeSelector, nodeField string) (metav1.ListOptions, error) {
 	var opts metav1.ListOptions
 	if sel.LabelSelector != "" {
 		if _, err := labels.Parse(sel.LabelSelector); err != nil {
@@ -49,13 +49,13 @@ func nameMatches(sel experiment.KubeSelector, name string) bool {
 // SelectPods returns the pods the selector matches now, skipping terminating
 // ones, sorted by name.
 func SelectPods(ctx context.Context, client kubernetes.Interface, sel experiment.KubeSelector) ([]corev1.Pod, error) {
-	opts, err := listOptions(sel, "spec.nodeName")
+	opts, err := ListOptions(sel, "spec.nodeName")
 	if err != nil {
 		return nil, err
 	}
 	list, err := client.CoreV1().Pods(sel.Namespace).List(ctx, opts)
 	if err != nil {
-		return nil, apiError(err, "list", "pods", sel.Namespace)
+		return nil, APIError(err, "list", "pods", sel.Namespace)
 	}
 	owners, err := ownerSet(ctx, client, sel)
 	if err != nil {
@@ -90,7 +90,7 @@ func ownerSet(ctx context.Context, client kubernetes.Interface, sel experiment.K
 	}
 	rsList, err := client.AppsV1().ReplicaSets(sel.Namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return nil, apiError(err, "list", "replicasets", sel.Namespace)
+		return nil, APIError(err, "list", "replicasets", sel.Namespace)
 	}
 	owners := []owner{}
 	for _, rs := range rsList.Items {
@@ -139,13 +139,13 @@ func podTargets(ctx context.Context, client kubernetes.Interface, sel experiment
 
 // SelectNodes returns the nodes the selector matches now, sorted by name.
 func SelectNodes(ctx context.Context, client kubernetes.Interface, sel experiment.KubeSelector) ([]corev1.Node, error) {
-	opts, err := listOptions(sel, "metadata.name")
+	opts, err := ListOptions(sel, "metadata.name")
 	if err != nil {
 		return nil, err
 	}
 	list, err := client.CoreV1().Nodes().List(ctx, opts)
 	if err != nil {
-		return nil, apiError(err, "list", "nodes", "")
+		return nil, APIError(err, "list", "nodes", "")
 	}
 	var nodes []corev1.Node
 	for _, n := range list.Items {
