@@ -219,10 +219,10 @@ func TestValidateWithoutDecode(t *testing.T) {
 
 func TestDecodeYAMLErrors(t *testing.T) {
 	cases := map[string]struct{ doc, want string }{
-		"empty":         {"", "line 1: empty document"},
-		"comment only":  {"# nothing\n", "line 1: empty document"},
-		"not a mapping": {"- a\n- b\n", "line 1: must be a mapping, not a list"},
-		"tab indent":    {"kind: Experiment\nmetadata:\n\tname: x\n", "line 3: found character that cannot start any token"},
+		"empty":           {"", "line 1: empty document"},
+		"comment only":    {"# nothing\n", "line 1: empty document"},
+		"not a mapping":   {"- a\n- b\n", "line 1: must be a mapping, not a list"},
+		"tab indent":      {"kind: Experiment\nmetadata:\n\tname: x\n", "line 3: found character that cannot start any token"},
 		"alias expansion": {aliasBomb(400), "document too large"},
 	}
 	for name, c := range cases {
