@@ -49,7 +49,7 @@ func TestK6SummaryPassing(t *testing.T) {
 		{"http_req_duration", "p(99)<1000", true},
 		{"http_req_failed", "rate<0.01", true},
 		{"http_reqs", "rate>95", true},
-		{"http_req_duration", "p(99)<100ms", true},  // the spec's own, judged on the summary
+		{"http_req_duration", "p(99)<100ms", true}, // the spec's own, judged on the summary
 		{"http_req_duration", "p(99.9)<1s", false}, // not in the summary: cannot pass
 	}
 	if len(rep.Thresholds) != len(want) {

@@ -100,7 +100,7 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 	}
 	atk := vegeta.NewAttacker(
 		vegeta.Client(newClient(runCtx, r.spec)),
-		vegeta.Workers(uint64(min(maxInFlight, 10))),
+		vegeta.Workers(uint64(min(maxInFlight, 100))),
 		vegeta.MaxWorkers(uint64(maxInFlight)),
 		vegeta.MaxBody(0),
 	)

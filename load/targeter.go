@@ -22,6 +22,9 @@ type requestTemplate struct {
 	body   template
 	header http.Header
 	weight int
+	// staticURL and staticBody are set when there is nothing to render.
+	staticURL  string
+	staticBody []byte
 }
 
 // compileTargets checks and compiles the spec's targets; header secrets are
@@ -83,7 +86,14 @@ func compileTarget(t experiment.LoadTarget, path string) (requestTemplate, error
 	for name, ref := range t.Headers {
 		header.Set(name, string(ref))
 	}
-	return requestTemplate{method: method, url: u, body: body, header: header, weight: weight}, nil
+	rt := requestTemplate{method: method, url: u, body: body, header: header, weight: weight}
+	if u.static() {
+		rt.staticURL = probe
+	}
+	if body.static() && t.Body != "" {
+		rt.staticBody = []byte(t.Body)
+	}
+	return rt, nil
 }
 
 // newTargeter returns a vegeta.Targeter, safe for concurrent use, that
@@ -102,9 +112,12 @@ func newTargeter(templates []requestTemplate, firstSeq uint64, sent *atomic.Uint
 		t := &templates[wheel[seq%uint64(len(wheel))]]
 		now := time.Now()
 		tgt.Method = t.method
-		tgt.URL = string(t.url.render(nil, seq, now))
-		tgt.Body = nil
-		if len(t.body.parts) > 0 {
+		tgt.URL = t.staticURL
+		if tgt.URL == "" {
+			tgt.URL = string(t.url.render(nil, seq, now))
+		}
+		tgt.Body = t.staticBody
+		if !t.body.static() {
 			tgt.Body = t.body.render(nil, seq, now)
 		}
 		tgt.Header = t.header

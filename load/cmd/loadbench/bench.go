@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/load"
+)
+
+type config struct {
+	rates          string
+	rateDuration   time.Duration
+	maxDuration    time.Duration
+	connections    int
+	rounds         int
+	wrk            string
+	memoryDuration time.Duration
+}
+
+func run(ctx context.Context, cfg config) error {
+	url, stop, err := startTarget(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Printf("target %s, GOMAXPROCS %d, %d CPUs\n\n", url, runtime.GOMAXPROCS(0), runtime.NumCPU())
+
+	fmt.Println("| rate | duration | sent | expected | error | achieved rate | p50 | p99 | generator CPU |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	for _, r := range strings.Split(cfg.rates, ",") {
+		rate, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil {
+			return fmt.Errorf("rate %q: %w", r, err)
+		}
+		spec := experiment.Load{Rate: fmt.Sprintf("%d/s", rate), Duration: experiment.Duration(cfg.rateDuration), Targets: []experiment.LoadTarget{{URL: url}}}
+		cpu0, wall0 := cpuTime(), time.Now()
+		rep, err := load.Run(ctx, spec, load.Options{})
+		if err != nil {
+			return fmt.Errorf("rate %d: %w", rate, err)
+		}
+		cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+		want := float64(rate) * cfg.rateDuration.Seconds()
+		p := rep.Phases[0]
+		fmt.Printf("| %d/s | %s | %d | %.0f | %+.2f%% | %.1f/s | %.2fms | %.2fms | %.1f%% of one core |\n",
+			rate, cfg.rateDuration, rep.Requests, want, 100*(float64(rep.Requests)-want)/want, p.Rate, p.P50, p.P99, 100*cpu.Seconds()/wall.Seconds())
+	}
+
+	if cfg.maxDuration > 0 {
+		if err := maxThroughput(ctx, cfg, url); err != nil {
+			return err
+		}
+	}
+
+	if cfg.memoryDuration > 0 {
+		return memoryRun(ctx, cfg, url)
+	}
+	return nil
+}
+
+// maxThroughput alternates Tempest and wrk runs on the same target, so
+// both see the same background load, and compares their best rounds.
+func maxThroughput(ctx context.Context, cfg config, url string) error {
+	fmt.Printf("\nMaximum throughput, %d connections, %s per run, %d alternating rounds, same target:\n\n", cfg.connections, cfg.maxDuration, cfg.rounds)
+	fmt.Printf("| round | tempest req/s | tempest p50 / p99 | tempest CPU | wrk req/s | wrk p50 / p99 |\n|---|---|---|---|---|---|\n")
+	spec := experiment.Load{Rate: "10000000/s", Duration: experiment.Duration(cfg.maxDuration), MaxInFlight: cfg.connections, Targets: []experiment.LoadTarget{{URL: url}}}
+	var bestOurs, bestTheirs float64
+	for round := 1; round <= cfg.rounds; round++ {
+		cpu0, wall0 := cpuTime(), time.Now()
+		rep, err := load.Run(ctx, spec, load.Options{})
+		if err != nil {
+			return fmt.Errorf("max throughput: %w", err)
+		}
+		cpu := 100 * (cpuTime() - cpu0).Seconds() / time.Since(wall0).Seconds()
+		ours := float64(rep.Requests) / cfg.maxDuration.Seconds()
+		bestOurs = max(bestOurs, ours)
+		theirs, lat, err := runWrk(ctx, cfg, url)
+		if err != nil {
+			fmt.Printf("| %d | %.0f | %.2fms / %.2fms | %.0f%% | not measured: %v | |\n", round, ours, rep.Phases[0].P50, rep.Phases[0].P99, cpu, err)
+			continue
+		}
+		bestTheirs = max(bestTheirs, theirs)
+		fmt.Printf("| %d | %.0f | %.2fms / %.2fms | %.0f%% | %.0f | %s |\n", round, ours, rep.Phases[0].P50, rep.Phases[0].P99, cpu, theirs, lat)
+	}
+	if bestTheirs > 0 {
+		fmt.Printf("\nBest rounds: Tempest %.0f req/s, wrk %.0f req/s: Tempest reaches %.0f%% of wrk.\n", bestOurs, bestTheirs, 100*bestOurs/bestTheirs)
+	}
+	return nil
+}
+
+var wrkRate = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+var wrkLatency = regexp.MustCompile(`(?m)^\s+50%\s+(\S+)\s*$[\s\S]*?^\s+99%\s+(\S+)\s*$`)
+
+// runWrk runs wrk on url and returns its requests per second.
+func runWrk(ctx context.Context, cfg config, url string) (float64, string, error) {
+	secs := max(int(cfg.maxDuration.Seconds()), 1)
+	out, err := exec.CommandContext(ctx, cfg.wrk, "-t2", fmt.Sprintf("-c%d", cfg.connections), fmt.Sprintf("-d%ds", secs), "--latency", url).CombinedOutput()
+	if err != nil {
+		return 0, "", fmt.Errorf("%s: %w: %s", cfg.wrk, err, out)
+	}
+	m := wrkRate.FindSubmatch(out)
+	if m == nil {
+		return 0, "", fmt.Errorf("no Requests/sec in wrk output: %s", out)
+	}
+	rate, _ := strconv.ParseFloat(string(m[1]), 64)
+	lat := "-"
+	if l := wrkLatency.FindSubmatch(out); l != nil {
+		lat = string(l[1]) + " / " + string(l[2])
+	}
+	return rate, lat, nil
+}
+
+// memoryRun runs 1,000 req/s and samples the heap every tenth of the run.
+func memoryRun(ctx context.Context, cfg config, url string) error {
+	fmt.Printf("\nHeap during %s at 1,000 req/s (after GC):\n\n| elapsed | requests | heap in use | heap objects | goroutines |\n|---|---|---|---|---|\n", cfg.memoryDuration)
+	spec := experiment.Load{Rate: "1000/s", Duration: experiment.Duration(cfg.memoryDuration), Targets: []experiment.LoadTarget{{URL: url}}}
+	every := cfg.memoryDuration / 10
+	var samples []uint64
+	began := time.Now()
+	next := time.Duration(0)
+	_, err := load.Run(ctx, spec, load.Options{ProgressEvery: time.Second, OnProgress: func(p load.Progress) {
+		if time.Since(began) < next {
+			return
+		}
+		next += every
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		samples = append(samples, m.HeapInuse)
+		fmt.Printf("| %s | %d | %.1f MiB | %d | %d |\n", time.Since(began).Round(time.Second), p.Total().Requests, float64(m.HeapInuse)/(1<<20), m.HeapObjects, runtime.NumGoroutine())
+	}})
+	if err != nil {
+		return fmt.Errorf("memory run: %w", err)
+	}
+	if len(samples) >= 3 {
+		// Growth between the second sample (warmed up) and the last.
+		second, last := float64(samples[1]), float64(samples[len(samples)-1])
+		span := every * time.Duration(len(samples)-2)
+		perHour := (last - second) / span.Hours()
+		fmt.Printf("\nHeap growth after warm-up: %+.2f MiB over %s, extrapolated %+.1f MiB per hour.\n", (last-second)/(1<<20), span, perHour/(1<<20))
+	}
+	return nil
+}
+
+// cpuTime is this process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
