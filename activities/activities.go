@@ -3,6 +3,7 @@ package activities
 import (
 	"github.com/tempest-chaos/tempest/fault"
 	"github.com/tempest-chaos/tempest/probe"
+	"github.com/tempest-chaos/tempest/secret"
 )
 
 // Activities is the set of Tempest activities with their dependencies.
@@ -11,8 +12,8 @@ type Activities struct {
 	Faults *fault.Registry
 	// Probes finds probe implementations by kind.
 	Probes *probe.Registry
-	// Load generates HTTP load; nil means this worker cannot run load.
-	Load LoadGenerator
+	// Secrets resolves secret references (load headers) on this worker.
+	Secrets secret.Resolver
 	// Guard refuses targets that safety rules protect.
 	Guard Guard
 }

@@ -2,38 +2,50 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"time"
 
-	"github.com/tempest-chaos/tempest/errkind"
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/load"
 )
-
-// LoadGenerator runs an experiment's load. Package load implements it.
-type LoadGenerator interface {
-	// Generate runs spec from startAt, heartbeating through progress, and
-	// resumes from resume (a previous attempt's progress) when not nil.
-	Generate(ctx context.Context, in LoadInput) (experiment.LoadReport, error)
-}
-
-// Phase windows of an experiment's load, by the workflow's plan.
-type PhaseWindow struct {
-	Phase string    `json:"phase"`
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-}
 
 // LoadInput runs the experiment's load.
 type LoadInput struct {
 	Load    experiment.Load `json:"load"`
 	StartAt time.Time       `json:"startAt"`
-	Phases  []PhaseWindow   `json:"phases"`
+	// Phases are the workflow's planned baseline, chaos and recovery windows.
+	Phases []load.Window `json:"phases"`
 }
 
-// GenerateLoad runs the experiment's load on this worker's generator.
+// GenerateLoad runs the experiment's load inside this one activity,
+// heartbeating its cumulative progress every second. After a worker crash
+// the retry resumes from the last heartbeat: only the rest of the schedule
+// is sent and the metrics are merged. On cancellation it stops every
+// in-flight request and returns the partial report as the details of a
+// CanceledError.
 func (a *Activities) GenerateLoad(ctx context.Context, in LoadInput) (experiment.LoadReport, error) {
-	if a.Load == nil {
-		return experiment.LoadReport{}, classify(errkind.New(errkind.InvalidSpec, "this worker cannot generate load"))
+	var resume *load.Progress
+	var prev load.Progress
+	if resumeFrom(ctx, &prev) && prev.Attempts > 0 {
+		resume = &prev
 	}
-	rep, err := a.Load.Generate(ctx, in)
+	var initial any // keep the previous attempt's progress until this one reports
+	if resume != nil {
+		initial = *resume
+	}
+	beats := startPulse(ctx, initial)
+	defer beats.Stop()
+	rep, err := load.Run(ctx, in.Load, load.Options{
+		Phases:     in.Phases,
+		StartAt:    in.StartAt,
+		Resume:     resume,
+		OnProgress: func(p load.Progress) { beats.Update(p) },
+		Secrets:    a.Secrets.Resolve,
+	})
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return rep, temporal.NewCanceledError(rep)
+	}
 	return rep, classify(err)
 }

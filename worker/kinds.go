@@ -2,8 +2,13 @@ package worker
 
 import (
 	"github.com/tempest-chaos/tempest/activities"
+	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
+	"github.com/tempest-chaos/tempest/fault/process"
 	"github.com/tempest-chaos/tempest/probe"
+	"github.com/tempest-chaos/tempest/probe/cmdprobe"
+	"github.com/tempest-chaos/tempest/probe/httpprobe"
+	"github.com/tempest-chaos/tempest/secret"
 )
 
 // Config says what this worker process can reach.
@@ -14,14 +19,21 @@ type Config struct {
 }
 
 // NewActivities builds the activities with every fault, probe and load
-// implementation this process can run. Close releases their clients.
+// implementation this process can run. closeFn releases their clients.
 func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
+	resolver := secret.Resolver{}
 	faults := fault.NewRegistry()
+	faults.Register(experiment.FaultProcess, process.New())
+
 	probes := probe.NewRegistry()
+	probes.Register(experiment.ProbeHTTP, httpprobe.New(resolver))
+	probes.Register(experiment.ProbeCmd, cmdprobe.New(resolver))
+
 	acts = &activities.Activities{
-		Faults: faults,
-		Probes: probes,
-		Guard:  activities.Guard{ProtectedNamespaces: append(append([]string{}, activities.DefaultProtectedNamespaces...), cfg.ProtectedNamespaces...)},
+		Faults:  faults,
+		Probes:  probes,
+		Secrets: resolver,
+		Guard:   activities.Guard{ProtectedNamespaces: append(append([]string{}, activities.DefaultProtectedNamespaces...), cfg.ProtectedNamespaces...)},
 	}
 	return acts, func() {}
 }

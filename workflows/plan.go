@@ -3,8 +3,8 @@ package workflows
 import (
 	"time"
 
-	"github.com/tempest-chaos/tempest/activities"
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/load"
 )
 
 // loadSpan is how long the load runs: its duration, or the sum of its stages.
@@ -49,18 +49,18 @@ func windowLength(spec experiment.Spec) time.Duration {
 
 // loadPhases splits the load's time into baseline (before the first
 // inject), chaos (while faults are planned to be active) and recovery.
-func loadPhases(spec experiment.Spec, t0 time.Time) []activities.PhaseWindow {
+func loadPhases(spec experiment.Spec, t0 time.Time) []load.Window {
 	l := spec.Load
 	start := t0.Add(l.StartAfter.D())
 	end := start.Add(loadSpan(l))
 	first, last, ok := faultSpan(spec.Faults)
 	if !ok {
-		return []activities.PhaseWindow{{Phase: "baseline", Start: start, End: end}}
+		return []load.Window{{Phase: load.PhaseBaseline, Start: start, End: end}}
 	}
 	chaosStart, chaosEnd := t0.Add(first), t0.Add(last)
-	return []activities.PhaseWindow{
-		{Phase: "baseline", Start: start, End: chaosStart},
-		{Phase: "chaos", Start: chaosStart, End: chaosEnd},
-		{Phase: "recovery", Start: chaosEnd, End: end},
+	return []load.Window{
+		{Phase: load.PhaseBaseline, Start: start, End: chaosStart},
+		{Phase: load.PhaseChaos, Start: chaosStart, End: chaosEnd},
+		{Phase: load.PhaseRecovery, Start: chaosEnd, End: end},
 	}
 }

@@ -194,7 +194,7 @@ func TestStopOnFailureRevertsAtOnce(t *testing.T) {
 	guard := httpProbe("guard", experiment.ModeContinuous)
 	guard.StopOnFailure = true
 	start := s.env.Now()
-	res := s.run(t, spec([]experiment.Fault{killFault("kill", time.Hour)}, guard))
+	res := s.run(t, spec([]experiment.Fault{killFault("kill", 30*time.Minute)}, guard))
 
 	if res.Verdict != experiment.VerdictFailed {
 		t.Fatalf("verdict %s, want Failed; reasons %v", res.Verdict, res.Reasons)
@@ -203,7 +203,7 @@ func TestStopOnFailureRevertsAtOnce(t *testing.T) {
 		t.Fatalf("reverts %v, want exactly 1", s.rec.reverts)
 	}
 	if held := revertedAt.Sub(start); held > time.Minute {
-		t.Fatalf("revert came %s after start, want right after the breach, not after the 1h hold", held)
+		t.Fatalf("revert came %s after start, want right after the breach, not after the 30m hold", held)
 	}
 }
 
@@ -217,7 +217,7 @@ func TestFailedInjectRollsBackEarlierOnes(t *testing.T) {
 	s.env.OnActivity(a.Revert, mock.Anything, mock.Anything).Return(s.rec.revert)
 	second := killFault("second", time.Minute)
 	second.StartAfter = experiment.Duration(10 * time.Second)
-	res := s.run(t, spec([]experiment.Fault{killFault("first", time.Hour), second}))
+	res := s.run(t, spec([]experiment.Fault{killFault("first", 30*time.Minute), second}))
 
 	if res.Verdict != experiment.VerdictErrored {
 		t.Fatalf("verdict %s, want Errored", res.Verdict)
@@ -253,7 +253,7 @@ func TestAbortDuringHoldRevertsOnce(t *testing.T) {
 			OnComplete: func(v any, err error) { answer = v.(AbortAnswer) },
 		}, "big red button")
 	}, 30*time.Second)
-	res := s.run(t, spec([]experiment.Fault{killFault("kill", time.Hour)}, httpProbe("after", experiment.ModeEOT)))
+	res := s.run(t, spec([]experiment.Fault{killFault("kill", 30*time.Minute)}, httpProbe("after", experiment.ModeEOT)))
 
 	if res.Verdict != experiment.VerdictAborted {
 		t.Fatalf("verdict %s, want Aborted; reasons %v", res.Verdict, res.Reasons)
@@ -276,7 +276,7 @@ func TestAbortSignalRevertsOnce(t *testing.T) {
 	s.targetsFor("kill", "pid/1")
 	s.recordFaults()
 	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalAbort, "stop now") }, 30*time.Second)
-	res := s.run(t, spec([]experiment.Fault{killFault("kill", time.Hour)}))
+	res := s.run(t, spec([]experiment.Fault{killFault("kill", 30*time.Minute)}))
 	if res.Verdict != experiment.VerdictAborted || len(s.rec.reverts) != 1 {
 		t.Fatalf("verdict %s reverts %v, want Aborted and 1", res.Verdict, s.rec.reverts)
 	}
@@ -287,7 +287,7 @@ func TestCancellationReverts(t *testing.T) {
 	s.targetsFor("kill", "pid/1", "pid/2")
 	s.recordFaults()
 	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, 30*time.Second)
-	f := killFault("kill", time.Hour)
+	f := killFault("kill", 30*time.Minute)
 	f.Sequence = experiment.SequenceSerial
 	res := s.run(t, spec([]experiment.Fault{f}))
 	if res.Verdict != experiment.VerdictAborted {
@@ -310,7 +310,7 @@ func TestFailingRevertDoesNotStopTheOthers(t *testing.T) {
 		Return(time.Time{}, temporal.NewNonRetryableApplicationError("restart failed", "RestartFailed", nil))
 	s.env.OnActivity(a.Revert, mock.Anything, mock.Anything).Return(s.rec.revert)
 	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalAbort, "stop") }, time.Minute)
-	res := s.run(t, spec([]experiment.Fault{killFault("kill", time.Hour)}))
+	res := s.run(t, spec([]experiment.Fault{killFault("kill", 30*time.Minute)}))
 
 	if res.Verdict != experiment.VerdictErrored {
 		t.Fatalf("verdict %s, want Errored", res.Verdict)
