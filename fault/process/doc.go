@@ -6,12 +6,15 @@
 //   - Name: every live process whose /proc/PID/comm, or base name of
 //     /proc/PID/exe, equals the name (zombies and the worker itself excluded);
 //   - Port: every process holding a TCP (IPv4 or IPv6) socket that LISTENs on
-//     the port, found through /proc/net/tcp{,6} and /proc/PID/fd.
+//     the port: the listening sockets come from the kernel's sock_diag
+//     netlink interface (or /proc/net/tcp{,6} where it is unavailable), their
+//     owners from /proc/PID/fd.
 //
 // Each target carries, in its Attrs (see the Attr* constants), the pid, the
 // process name, a listening port, the pid file and the process start time
 // (field 22 of /proc/PID/stat). Inject and Revert act on the pid only while
-// its start time is unchanged, so a recycled pid is never signalled.
+// its start time is unchanged, and signal through a pidfd opened before that
+// check, so a recycled pid is never signalled.
 //
 // Inject:
 //   - kill sends the signal (default SIGKILL) and waits, bounded by

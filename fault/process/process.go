@@ -31,7 +31,8 @@ const (
 	StateOutcome = "outcome"
 )
 
-// Process is the "process" fault kind on the worker's own host.
+// Process is the "process" fault kind on the worker's own host. Set its
+// fields before first use; it is then safe for concurrent use.
 type Process struct {
 	// KillWait bounds the wait for a killed process to exit.
 	KillWait time.Duration
