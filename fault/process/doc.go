@@ -34,7 +34,10 @@
 //     live process, a process of that name runs), and a marker file in
 //     Process.StateDir records a launch so that a Revert retried after a
 //     worker crash waits for that launch instead of starting a second one.
-//     Revert then waits, bounded by RestartTimeout, until the target serves.
+//     Revert then waits, bounded by RestartTimeout, until the target serves
+//     by the same measure. Only the port selector waits for the listener:
+//     with a name or pid file, Revert returns once the process runs (the
+//     pid file may be written before the process accepts connections).
 //
 // Errors that retrying cannot fix are classified with package errkind:
 // a bad spec is InvalidSpec, a selector matching nothing is NoTargets, a
