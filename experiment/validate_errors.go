@@ -75,3 +75,15 @@ func field(parent, name string) string {
 
 // index is the path of element i of the list at path.
 func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+
+// sortedKeys returns the keys of m in sorted order, so that validating a
+// map reports its problems in the same order every time.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	//workflowcheck:ignore the keys are sorted below, so the order is deterministic
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

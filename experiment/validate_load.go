@@ -1,7 +1,5 @@
 package experiment
 
-import "sort"
-
 func (l *Load) validate(path string) []FieldError {
 	var errs []FieldError
 	errs = append(errs, offsetDuration(field(path, "startAfter"), l.StartAfter)...)
@@ -87,13 +85,8 @@ func (t *LoadTarget) validate(path string) []FieldError {
 
 // validateThresholds parses every threshold, metrics in sorted order.
 func (l *Load) validateThresholds(path string) []FieldError {
-	metrics := make([]string, 0, len(l.Thresholds))
-	for m := range l.Thresholds {
-		metrics = append(metrics, m)
-	}
-	sort.Strings(metrics)
 	var errs []FieldError
-	for _, m := range metrics {
+	for _, m := range sortedKeys(l.Thresholds) {
 		for i, expr := range l.Thresholds[m] {
 			if _, err := ParseThreshold(m, expr); err != nil {
 				errs = append(errs, fieldErr(index(field(path, m), i), "%v", err))

@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"sort"
 	"strings"
 	"text/template"
 )
@@ -43,12 +42,7 @@ func (p *ProcessFault) validateRestart(path string) []FieldError {
 			errs = append(errs, fieldErr(field(path, "restartEnv"), "only used with restart"))
 		}
 	}
-	keys := make([]string, 0, len(p.RestartEnv))
-	for k := range p.RestartEnv {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(p.RestartEnv) {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
 			errs = append(errs, fieldErr(field(field(path, "restartEnv"), k), "invalid environment variable name"))
 		}
