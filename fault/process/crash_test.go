@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
 )
@@ -20,11 +21,14 @@ import (
 const workerRevertEnv = "PROCESS_TEST_WORKER_REVERT"
 
 type workerJob struct {
+	// Op is "revert" (the default), "targets" or "inject".
+	Op       string        `json:"op,omitempty"`
 	StateDir string        `json:"stateDir"`
 	Request  fault.Request `json:"request"`
 }
 
-// workerRevert is the body of the worker process.
+// workerRevert is the body of the worker process: it runs the job and
+// prints the errkind type of its error (or "ok") on stdout.
 func workerRevert(encoded string) int {
 	var job workerJob
 	if err := json.Unmarshal([]byte(encoded), &job); err != nil {
@@ -35,10 +39,21 @@ func workerRevert(encoded string) int {
 	p.StateDir = job.StateDir
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := p.Revert(ctx, job.Request, nil); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	var err error
+	switch job.Op {
+	case "targets":
+		_, err = p.Targets(ctx, job.Request.Fault)
+	case "inject":
+		_, err = p.Inject(ctx, job.Request)
+	default:
+		err = p.Revert(ctx, job.Request, nil)
+	}
+	if err != nil {
+		kind, _ := errkind.TypeOf(err)
+		fmt.Printf("%s: %v\n", kind, err)
 		return 1
 	}
+	fmt.Println("ok")
 	return 0
 }
 
