@@ -15,8 +15,8 @@ import (
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
-	kubeenv "github.com/tempest-chaos/tempest/testenv/kube"
 	"github.com/tempest-chaos/tempest/probe/kubeprobe"
+	kubeenv "github.com/tempest-chaos/tempest/testenv/kube"
 )
 
 func testRun() fault.Run {
@@ -37,14 +37,7 @@ func podTemplate(labels map[string]string) corev1.PodTemplateSpec {
 func createDeployment(t *testing.T, c kubernetes.Interface, ns, name string, replicas int32, mutate ...func(*appsv1.Deployment)) *appsv1.Deployment {
 	t.Helper()
 	labels := map[string]string{"app": name}
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: podTemplate(labels),
-		},
-	}
+	d := deploymentObject(ns, name, replicas, labels, podTemplate(labels))
 	for _, m := range mutate {
 		m(d)
 	}
@@ -53,6 +46,17 @@ func createDeployment(t *testing.T, c kubernetes.Interface, ns, name string, rep
 		t.Fatalf("create deployment: %v", err)
 	}
 	return d
+}
+
+func deploymentObject(ns, name string, replicas int32, labels map[string]string, tmpl corev1.PodTemplateSpec) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: tmpl,
+		},
+	}
 }
 
 func createStatefulSet(t *testing.T, c kubernetes.Interface, ns, name string, replicas int32) {
