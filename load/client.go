@@ -61,6 +61,14 @@ func (b boundTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CloseIdleConnections closes the kept-alive connections of a finished run,
+// so a worker running many loads does not accumulate them.
+func (b boundTransport) CloseIdleConnections() {
+	if c, ok := b.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // cancelOnClose releases a request's context when its body is closed.
 type cancelOnClose struct {
 	io.ReadCloser

@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 func TestHistogramQuantilesWithinOnePercent(t *testing.T) {
@@ -72,5 +74,31 @@ func TestSeriesStaysCapped(t *testing.T) {
 	}
 	if total != 3*MaxSeriesPoints || failed != 3*MaxSeriesPoints/2 || s.Series.Step.D() != 4*time.Second {
 		t.Fatalf("total %d failed %d step %s", total, failed, s.Series.Step)
+	}
+}
+
+func TestHourLongProgressStaysSmallEnoughToHeartbeat(t *testing.T) {
+	r := &runner{opts: Options{Phases: []Window{
+		{Phase: PhaseBaseline, Start: time.Unix(0, 0), End: time.Unix(1200, 0)},
+		{Phase: PhaseChaos, Start: time.Unix(1200, 0), End: time.Unix(2400, 0)},
+		{Phase: PhaseRecovery, Start: time.Unix(2400, 0), End: time.Unix(3600, 0)},
+	}}}
+	for i := range 3600 * 100 { // one result every 10ms for an hour
+		code := uint16(200)
+		if i%97 == 0 {
+			code = 503
+		}
+		r.record(&vegeta.Result{Code: code, Error: map[bool]string{true: "503"}[code == 503], Latency: time.Duration(50+i%20000) * time.Microsecond, Timestamp: time.Unix(0, int64(i)*int64(10*time.Millisecond))}, false)
+	}
+	raw, err := json.Marshal(r.progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("an hour of progress: %d bytes of JSON, %d series points of %s", len(raw), len(r.progress.Series.Points), r.progress.Series.Step)
+	if len(raw) > 512<<10 {
+		t.Fatalf("heartbeat details of %d bytes exceed Temporal's 512 KiB warning size", len(raw))
+	}
+	if len(r.progress.Phases) != 3 || r.progress.Total().Requests != 360000 {
+		t.Fatalf("phases %d, requests %d", len(r.progress.Phases), r.progress.Total().Requests)
 	}
 }

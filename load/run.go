@@ -98,8 +98,10 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 	if maxInFlight <= 0 {
 		maxInFlight = DefaultMaxInFlight
 	}
+	client := newClient(runCtx, r.spec)
+	defer client.CloseIdleConnections()
 	atk := vegeta.NewAttacker(
-		vegeta.Client(newClient(runCtx, r.spec)),
+		vegeta.Client(client),
 		vegeta.Workers(uint64(min(maxInFlight, 100))),
 		vegeta.MaxWorkers(uint64(maxInFlight)),
 		vegeta.MaxBody(0),
@@ -167,10 +169,10 @@ func (r *runner) drain(results <-chan *vegeta.Result) {
 	}
 }
 
-// record adds one result; after cancellation, requests we aborted
-// ourselves are not counted against the target.
+// record adds one result; after cancellation, requests that failed without
+// a response were aborted by us and are not counted against the target.
 func (r *runner) record(res *vegeta.Result, cancelled bool) {
-	if cancelled && res.Code == 0 && res.Error != "" && errorKind(res) == "canceled" {
+	if cancelled && res.Code == 0 && res.Error != "" {
 		return
 	}
 	r.progress.stats(phaseOf(r.opts.Phases, res.Timestamp)).add(res)

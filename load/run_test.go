@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -174,5 +175,24 @@ func TestResumeSendsOnlyTheRemainingDuration(t *testing.T) {
 	}
 	if rep.Successes != rep.Requests {
 		t.Fatalf("successes %d of %d", rep.Successes, rep.Requests)
+	}
+}
+
+func TestRunLeavesNoConnectionsOrGoroutinesBehind(t *testing.T) {
+	tg := startTarget(t, nil)
+	before := runtime.NumGoroutine()
+	for range 3 {
+		spec := constantLoad(tg.URL, "2000/s", 300*time.Millisecond)
+		spec.MaxInFlight = 50
+		if _, err := Run(t.Context(), spec, Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before+2 {
+		t.Fatalf("goroutines: %d before three runs, %d after (idle connections or workers left behind)", before, after)
 	}
 }
