@@ -13,6 +13,9 @@ func checkHTTPURL(path, raw string) []FieldError {
 	if raw == "" {
 		return []FieldError{fieldErr(path, "required")}
 	}
+	if !strings.Contains(raw, "://") {
+		return []FieldError{fieldErr(path, "%q must be an absolute http or https URL such as http://127.0.0.1:8080/", raw)}
+	}
 	// url.Parse is pure; workflowcheck flags it only because parsing an
 	// IPv6 zone interns a string (unique.Make).
 	u, err := url.Parse(raw) //workflowcheck:ignore
