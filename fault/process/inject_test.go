@@ -157,6 +157,41 @@ func TestRevertRetriedDuringSlowRestartLaunchesOnce(t *testing.T) {
 	}
 }
 
+// Two attempts of the same Revert at once (an activity retried while the
+// first attempt still runs) launch Restart once between them.
+func TestConcurrentRevertsLaunchOnce(t *testing.T) {
+	rt := startTarget(t, targetBin(t))
+	launches := filepath.Join(t.TempDir(), "launches")
+	f := processFault(experiment.ProcessFault{
+		Selector: experiment.ProcessSelector{Port: rt.port},
+		Restart: []string{"/bin/sh", "-c", `echo launch >>"$LAUNCHES"; sleep 0.3; exec "$@"`, "sh",
+			rt.bin, "-addr", rt.addr, "-pidfile", rt.pidFile, "-starts", rt.starts},
+		RestartEnv:     map[string]string{"LAUNCHES": launches},
+		RestartTimeout: experiment.Duration(10 * time.Second),
+	})
+	stateDir := t.TempDir()
+	p := testProcess(t, stateDir)
+	req := request(f, soleTarget(t, p, f))
+	if _, err := p.Inject(withinTest(t, 10*time.Second), req); err != nil {
+		t.Fatalf("Inject: %v", err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- testProcess(t, stateDir).Revert(withinTest(t, 15*time.Second), req, nil) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("Revert: %v", err)
+		}
+	}
+	if n := countLines(t, launches); n != 1 {
+		t.Fatalf("restart launched %d times, want 1", n)
+	}
+	if n := countLines(t, rt.starts); n != 2 || !answersOnce(rt.addr) {
+		t.Fatalf("%d starts, want 2, serving", n)
+	}
+}
+
 func TestRestartThatFailsIsReportedWithItsLog(t *testing.T) {
 	rt := startTarget(t, targetBin(t))
 	p := testProcess(t, t.TempDir())
@@ -175,6 +210,17 @@ func TestRestartThatFailsIsReportedWithItsLog(t *testing.T) {
 	}
 	if _, ok := errkind.TypeOf(err); ok {
 		t.Fatalf("a failed restart must stay retryable, got %v", err)
+	}
+	// A launch that failed is launched again by the retry.
+	if err := p.Revert(withinTest(t, 10*time.Second), req, nil); err == nil || !strings.Contains(err.Error(), "exit status 3") {
+		t.Fatalf("retried Revert error = %v, want exit status 3", err)
+	}
+	logs, err := filepath.Glob(filepath.Join(p.StateDir, "restart-*.log"))
+	if err != nil || len(logs) != 1 {
+		t.Fatalf("restart logs %v, %v; want one", logs, err)
+	}
+	if n := countLines(t, logs[0]); n != 2 {
+		t.Fatalf("restart log has %d lines, want 2 (one per launch)", n)
 	}
 }
 

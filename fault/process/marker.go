@@ -42,6 +42,59 @@ func (p *Process) markerPaths(req fault.Request) (markerFile, logFile string) {
 	return base + ".json", base + ".log"
 }
 
+// claimMarker creates the marker at path for a launch about to happen.
+// claimed is false when a launch for the same injection was made before
+// (or is being made concurrently), unless that launch is known to have
+// failed, in which case its marker is replaced.
+func claimMarker(path string, m marker) (claimed bool, err error) {
+	for range 2 {
+		claimed, err = createMarker(path, m)
+		if err != nil || claimed {
+			return claimed, err
+		}
+		prev, ok, err := readMarker(path)
+		if err != nil || !ok {
+			// Unreadable (a crash while it was written) or just replaced:
+			// count it as a launch, to never launch twice.
+			return false, err
+		}
+		if prev.Failed == "" {
+			return false, nil
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return false, fmt.Errorf("replace failed restart marker: %w", err)
+		}
+	}
+	return false, nil
+}
+
+// createMarker writes m to path if no marker exists there.
+func createMarker(path string, m marker) (bool, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return false, fmt.Errorf("encode restart marker: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("create restart marker: %w", err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path) // nothing was launched
+		return false, fmt.Errorf("write restart marker: %w", err)
+	}
+	return true, nil
+}
+
 // readMarker returns the marker at path; ok is false when there is none.
 func readMarker(path string) (m marker, ok bool, err error) {
 	b, err := os.ReadFile(path)
@@ -52,7 +105,8 @@ func readMarker(path string) (m marker, ok bool, err error) {
 		return marker{}, false, fmt.Errorf("read restart marker: %w", err)
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return marker{}, false, fmt.Errorf("parse restart marker %s: %w", path, err)
+		// Torn by a crash while it was created: a launch may have followed.
+		return marker{LaunchedAt: time.Now()}, true, nil
 	}
 	return m, true, nil
 }

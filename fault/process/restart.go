@@ -29,24 +29,22 @@ func (p *Process) restart(ctx context.Context, req fault.Request, s settings, ti
 	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
 		return fmt.Errorf("restart state dir: %w", forbidden(err))
 	}
-	markerFile, logFile := p.markerPaths(req)
-	m, launched, err := readMarker(markerFile)
-	if err != nil {
-		return err
-	}
-	if launched && m.Failed == "" {
-		// An earlier attempt launched it (and the worker crashed, or the
-		// attempt timed out): wait for that launch, never start another.
-		return p.waitServing(ctx, sel, ti, nil, logFile)
-	}
 	argv, err := expand(s, ti)
 	if err != nil {
 		return err
 	}
+	markerFile, logFile := p.markerPaths(req)
 	pruneMarkers(p.StateDir, time.Now())
-	m = marker{Argv: argv, LaunchedAt: time.Now()}
-	if err := writeMarker(markerFile, m); err != nil {
+	m := marker{Argv: argv, LaunchedAt: time.Now()}
+	claimed, err := claimMarker(markerFile, m)
+	if err != nil {
 		return err
+	}
+	if !claimed {
+		// Another attempt launched it (the worker crashed, the attempt
+		// timed out, or it still runs): wait for that launch, never start
+		// another.
+		return p.waitServing(ctx, sel, ti, nil, logFile)
 	}
 	cmd, exited, err := launch(argv, s.spec.RestartDir, s.spec.RestartEnv, logFile)
 	if err != nil {
