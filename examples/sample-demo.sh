@@ -11,6 +11,7 @@ pidfile="$state/target.pid"
 cleanup() { [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true; }
 trap cleanup EXIT
 "$bin/demo-target" -addr 127.0.0.1:18080 -pidfile "$pidfile" -starts "$state/target.starts" >"$state/target.log" 2>&1 &
+disown
 for _ in $(seq 50); do
   curl -fsS http://127.0.0.1:18080/healthz >/dev/null 2>&1 && break
   sleep 0.1
