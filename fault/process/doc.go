@@ -32,8 +32,11 @@
 //     worker. It runs at most once per injection: it is skipped when the
 //     target already serves again (the port listens, the pid file names a
 //     live process, a process of that name runs), and a marker file in
-//     Process.StateDir records a launch so that a Revert retried after a
-//     worker crash waits for that launch instead of starting a second one.
+//     Process.StateDir, created exclusively before the launch, records it:
+//     a Revert retried after a worker crash, or running concurrently with
+//     another attempt, waits for that launch instead of starting a second
+//     one. Only a launch seen to fail (exit status != 0 before the target
+//     was back) is launched again by the next attempt.
 //     Revert then waits, bounded by RestartTimeout, until the target serves
 //     by the same measure. Only the port selector waits for the listener:
 //     with a name or pid file, Revert returns once the process runs (the
