@@ -108,15 +108,19 @@ start kube-apiserver \
   --service-account-signing-key-file "$pki/sa.key" \
   --service-cluster-ip-range 10.96.0.0/16 \
   --allow-privileged=true \
-  --enable-priority-and-fairness=false
+  --enable-priority-and-fairness=false \
+  --cert-dir "$state/serving-certs"
 wait_for kube-apiserver 60 ready
 
 start kube-controller-manager --kubeconfig "$kubeconfig" \
-  --bind-address 127.0.0.1 --secure-port "$controller_manager_port" \
+  --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
+  --bind-address 127.0.0.1 --secure-port "$controller_manager_port" --cert-dir "$state/serving-certs" \
   --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
   --leader-elect=false --controllers '*'
 start kube-scheduler --kubeconfig "$kubeconfig" \
-  --bind-address 127.0.0.1 --secure-port "$scheduler_port" --leader-elect=false
+  --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
+  --bind-address 127.0.0.1 --secure-port "$scheduler_port" --cert-dir "$state/serving-certs" \
+  --leader-elect=false
 
 # kwok's Stage objects, as kwokctl writes them, from kwok's module source.
 kwok_src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@v0.8.0/kustomize/stage"
@@ -127,7 +131,7 @@ kwok_src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@v0.8.0/kustomize/stage"
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
            pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     echo "---"
-    cat "$kwok_src/$f"
+    cat "$kwok_src/$f"; echo
   done
 } > "$state/kwok.yaml"
 start kwok --kubeconfig "$kubeconfig" --config "$state/kwok.yaml" \
