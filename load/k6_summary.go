@@ -37,21 +37,21 @@ func ReadK6Summary(r io.Reader, specThresholds map[string][]string) (experiment.
 		var v float64
 		return v, json.Unmarshal(raw, &v) == nil
 	}
-	reqs, _ := num(MetricRequests, "count")
-	failed, haveFailed := num(MetricFailed, "passes")
+	reqs, _ := num(experiment.MetricReqs, "count")
+	failed, haveFailed := num(experiment.MetricReqFailed, "passes")
 	if !haveFailed {
 		failed = 0
 	}
-	rate, _ := num(MetricRequests, "rate")
+	rate, _ := num(experiment.MetricReqs, "rate")
 	ph := experiment.PhaseMetrics{Phase: PhaseK6, Requests: int64(reqs), Successes: int64(reqs - failed), Rate: rate}
 	if reqs > 0 {
 		ph.SuccessRatio = (reqs - failed) / reqs
 	}
-	ph.P50, _ = num(MetricDuration, "med")
-	ph.P90, _ = num(MetricDuration, "p(90)")
-	ph.P95, _ = num(MetricDuration, "p(95)")
-	ph.P99, _ = num(MetricDuration, "p(99)")
-	ph.Max, _ = num(MetricDuration, "max")
+	ph.P50, _ = num(experiment.MetricReqDuration, "med")
+	ph.P90, _ = num(experiment.MetricReqDuration, "p(90)")
+	ph.P95, _ = num(experiment.MetricReqDuration, "p(95)")
+	ph.P99, _ = num(experiment.MetricReqDuration, "p(99)")
+	ph.Max, _ = num(experiment.MetricReqDuration, "max")
 	rep := experiment.LoadReport{Requests: ph.Requests, Successes: ph.Successes, Phases: []experiment.PhaseMetrics{ph}}
 
 	metrics := make([]string, 0, len(s.Metrics))
@@ -88,16 +88,16 @@ func ReadK6Summary(r io.Reader, specThresholds map[string][]string) (experiment.
 		return rep, err
 	}
 	for _, t := range thresholds {
-		res := experiment.ThresholdResult{Metric: t.Metric, Expression: t.Expression}
-		v, ok := num(t.Name, k6SummaryKey(t.Name, t.statLabel()))
+		res := experiment.ThresholdResult{Metric: t.Key, Expression: t.Expression}
+		v, ok := num(t.Metric, k6SummaryKey(t.Metric, t.label()))
 		switch {
 		case t.Phase != "":
 			res.Value = "k6 runs are not split by phase"
 		case !ok:
-			res.Value = t.statLabel() + " is not in the k6 summary (add it to summaryTrendStats)"
+			res.Value = t.label() + " is not in the k6 summary (add it to summaryTrendStats)"
 		default:
-			res.Passed = compare(v, t.Op, t.Bound)
-			res.Value = fmt.Sprintf("%s=%g", t.statLabel(), v)
+			res.Passed = compare(v, t.Op, t.Value)
+			res.Value = fmt.Sprintf("%s=%g", t.label(), v)
 		}
 		rep.Thresholds = append(rep.Thresholds, res)
 	}
@@ -115,7 +115,7 @@ func k6Stat(expr string) string {
 // k6SummaryKey maps a threshold statistic to the summary's key: a rate
 // metric's rate is its "value".
 func k6SummaryKey(metric, stat string) string {
-	if stat == "rate" && metric != MetricRequests {
+	if stat == "rate" && metric != experiment.MetricReqs {
 		return "value"
 	}
 	return stat

@@ -77,7 +77,7 @@ func judgeThresholds(p *Progress, total *Stats, spec map[string][]string) []expe
 			s = p.stats(t.Phase)
 		}
 		passed, value := t.Judge(s)
-		out = append(out, experiment.ThresholdResult{Metric: t.Metric, Expression: t.Expression, Passed: passed, Value: value})
+		out = append(out, experiment.ThresholdResult{Metric: t.Key, Expression: t.Expression, Passed: passed, Value: value})
 	}
 	return out
 }

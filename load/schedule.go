@@ -25,7 +25,7 @@ func newSchedule(spec experiment.Load) (schedule, error) {
 		if spec.Rate == "" {
 			return nil, fmt.Errorf("spec.load.rate: set a rate (\"100/s\") or stages")
 		}
-		r, err := ParseRate(spec.Rate)
+		r, err := perSecond(spec.Rate)
 		if err != nil {
 			return nil, fmt.Errorf("spec.load.rate: %w", err)
 		}
@@ -40,7 +40,7 @@ func newSchedule(spec experiment.Load) (schedule, error) {
 	var s schedule
 	prev := 0.0
 	for i, st := range spec.Stages {
-		r, err := ParseRate(st.Target)
+		r, err := perSecond(st.Target)
 		if err != nil {
 			return nil, fmt.Errorf("spec.load.stages[%d].target: %w", i, err)
 		}
@@ -54,6 +54,15 @@ func newSchedule(spec experiment.Load) (schedule, error) {
 		return nil, fmt.Errorf("spec.load.duration: %s differs from the sum of the stages (%s); leave it out", spec.Duration, d)
 	}
 	return s, nil
+}
+
+// perSecond parses a rate ("100/s", "6000/m") with experiment.ParseRate.
+func perSecond(rate string) (float64, error) {
+	r, err := experiment.ParseRate(rate)
+	if err != nil {
+		return 0, err
+	}
+	return r.PerSecond(), nil
 }
 
 // Length is the schedule's total duration.

@@ -9,16 +9,16 @@ import (
 	"github.com/tempest-chaos/tempest/experiment"
 )
 
-func TestParseRate(t *testing.T) {
-	for in, want := range map[string]float64{"100/s": 100, "6000/m": 100, "36000/h": 10, "2/ms": 2000, "7": 7, "0/s": 0} {
-		got, err := ParseRate(in)
+func TestRatesPerSecond(t *testing.T) {
+	for in, want := range map[string]float64{"100/s": 100, "6000/m": 100, "36000/h": 10, "2/1ms": 2000, "5/500ms": 10, "0/s": 0} {
+		got, err := perSecond(in)
 		if err != nil || math.Abs(got-want) > 1e-9 {
-			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
+			t.Errorf("perSecond(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "fast", "100/fortnight", "-5/s"} {
-		if _, err := ParseRate(bad); err == nil {
-			t.Errorf("ParseRate(%q) accepted", bad)
+	for _, bad := range []string{"", "7", "fast", "100/fortnight", "-5/s"} {
+		if _, err := perSecond(bad); err == nil {
+			t.Errorf("perSecond(%q) accepted", bad)
 		}
 	}
 }
