@@ -1,6 +1,9 @@
 package worker
 
 import (
+	"context"
+	"time"
+
 	"github.com/tempest-chaos/tempest/activities"
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
@@ -8,6 +11,9 @@ import (
 	"github.com/tempest-chaos/tempest/probe"
 	"github.com/tempest-chaos/tempest/probe/cmdprobe"
 	"github.com/tempest-chaos/tempest/probe/httpprobe"
+	"github.com/tempest-chaos/tempest/probe/mongoprobe"
+	"github.com/tempest-chaos/tempest/probe/promprobe"
+	"github.com/tempest-chaos/tempest/probe/tcpprobe"
 	"github.com/tempest-chaos/tempest/secret"
 )
 
@@ -28,6 +34,10 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 	probes := probe.NewRegistry()
 	probes.Register(experiment.ProbeHTTP, httpprobe.New(resolver))
 	probes.Register(experiment.ProbeCmd, cmdprobe.New(resolver))
+	mongo := mongoprobe.New(resolver)
+	probes.Register(experiment.ProbeMongo, mongo)
+	probes.Register(experiment.ProbePrometheus, promprobe.New(resolver))
+	probes.Register(experiment.ProbeTCP, tcpprobe.New())
 
 	acts = &activities.Activities{
 		Faults:  faults,
@@ -35,5 +45,9 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 		Secrets: resolver,
 		Guard:   activities.Guard{ProtectedNamespaces: append(append([]string{}, activities.DefaultProtectedNamespaces...), cfg.ProtectedNamespaces...)},
 	}
-	return acts, func() {}
+	return acts, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = mongo.Close(ctx)
+	}
 }
