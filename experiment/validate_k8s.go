@@ -5,12 +5,8 @@ func (k *K8sProbe) validate(path string) []FieldError {
 	if k.Resource == "" {
 		errs = append(errs, fieldErr(field(path, "resource"), "required: a kind such as Pod, Deployment or StatefulSet"))
 	}
-	selector := field(path, "selector")
-	if k.Resource == "Node" {
-		errs = append(errs, k.Selector.validateCluster(selector)...)
-	} else {
-		errs = append(errs, k.Selector.validate(selector)...)
-	}
+	clusterScoped := k.Resource == "Node" || k.Resource == "Namespace"
+	errs = append(errs, k.Selector.validateRead(field(path, "selector"), k.Resource, clusterScoped)...)
 	errs = append(errs, requireEnum(field(path, "condition"), k.Condition)...)
 	if k.MinReady < 0 {
 		errs = append(errs, fieldErr(field(path, "minReady"), "must be >= 0"))

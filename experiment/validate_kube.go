@@ -46,6 +46,19 @@ func (s KubeSelector) validateCluster(path string) []FieldError {
 	return errs
 }
 
+// validateRead checks the selector of a read-only check (a k8s probe):
+// it may select broadly, but a cluster-scoped resource has no namespace.
+func (s KubeSelector) validateRead(path, resource string, clusterScoped bool) []FieldError {
+	var errs []FieldError
+	if clusterScoped && s.Namespace != "" {
+		errs = append(errs, fieldErr(field(path, "namespace"), "%s objects are not namespaced", resource))
+	}
+	if s.Namespace != "" && !dnsLabel.MatchString(s.Namespace) {
+		errs = append(errs, fieldErr(field(path, "namespace"), "%q is not a namespace name", s.Namespace))
+	}
+	return append(errs, s.validateCommon(path)...)
+}
+
 func (s KubeSelector) validateCommon(path string) []FieldError {
 	var errs []FieldError
 	if (s.OwnerKind == "") != (s.OwnerName == "") {
