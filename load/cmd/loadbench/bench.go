@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"regexp"
@@ -123,9 +124,11 @@ func memoryRun(ctx context.Context, cfg config, url string) error {
 	spec := experiment.Load{Rate: "1000/s", Duration: experiment.Duration(cfg.memoryDuration), Targets: []experiment.LoadTarget{{URL: url}}}
 	every := cfg.memoryDuration / 10
 	var samples []uint64
+	var last load.Progress
 	began := time.Now()
 	next := time.Duration(0)
 	_, err := load.Run(ctx, spec, load.Options{ProgressEvery: time.Second, OnProgress: func(p load.Progress) {
+		last = p
 		if time.Since(began) < next {
 			return
 		}
@@ -139,13 +142,18 @@ func memoryRun(ctx context.Context, cfg config, url string) error {
 	if err != nil {
 		return fmt.Errorf("memory run: %w", err)
 	}
-	if len(samples) >= 3 {
-		// Growth between the second sample (warmed up) and the last.
-		second, last := float64(samples[1]), float64(samples[len(samples)-1])
-		span := every * time.Duration(len(samples)-2)
-		perHour := (last - second) / span.Hours()
-		fmt.Printf("\nHeap growth after warm-up: %+.2f MiB over %s, extrapolated %+.1f MiB per hour.\n", (last-second)/(1<<20), span, perHour/(1<<20))
+	if n := len(samples); n >= 4 {
+		// Growth over the second half, once the worker pool has grown to
+		// what the latency needs.
+		mid, end := float64(samples[n/2]), float64(samples[n-1])
+		span := every * time.Duration(n-1-n/2)
+		fmt.Printf("\nHeap over the second half: %+.2f MiB in %s (extrapolated %+.1f MiB per hour).\n", (end-mid)/(1<<20), span, (end-mid)/span.Hours()/(1<<20))
 	}
+	raw, err := json.Marshal(last)
+	if err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	fmt.Printf("Progress (heartbeat details) at the end: %d bytes of JSON, %d series points.\n", len(raw), len(last.Series.Points))
 	return nil
 }
 
