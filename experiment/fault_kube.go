@@ -74,6 +74,7 @@ const (
 // pods; the revert deletes it. Enforcement needs a CNI that supports
 // NetworkPolicy.
 type NetworkPartitionFault struct {
-	Selector  KubeSelector `json:"selector"`
-	Direction Direction    `json:"direction,omitempty"`
+	Selector KubeSelector `json:"selector"`
+	// Direction is the traffic denied (default both).
+	Direction Direction `json:"direction,omitempty"`
 }

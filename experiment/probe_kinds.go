@@ -53,10 +53,11 @@ const (
 // MongoProbe queries MongoDB (or anything speaking its wire protocol).
 type MongoProbe struct {
 	// URI is the connection string, usually a secret reference ("env:MONGO_URI").
-	URI        SecretRef      `json:"uri"`
-	Database   string         `json:"database"`
-	Collection string         `json:"collection"`
-	Operation  MongoOperation `json:"operation,omitempty"`
+	URI        SecretRef `json:"uri"`
+	Database   string    `json:"database"`
+	Collection string    `json:"collection"`
+	// Operation is count (default), find or aggregate.
+	Operation MongoOperation `json:"operation,omitempty"`
 	// Filter in MongoDB extended JSON ({"isDelivered": false}).
 	Filter string `json:"filter,omitempty"`
 	// Pipeline is an aggregation pipeline in extended JSON.
