@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -128,16 +128,20 @@ func TestNodeDrainRefusesDaemonSetPodsUnlessIgnored(t *testing.T) {
 	c := kubeenv.Client(t)
 	node := testNode(t, c)
 	ns := kubeenv.Namespace(t, c, "drain-ds")
-	// A pod that claims a DaemonSet owner is enough for the check.
-	_, err := c.CoreV1().Pods(ns).Create(t.Context(), &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "agent", OwnerReferences: []metav1.OwnerReference{{
-			APIVersion: "apps/v1", Kind: "DaemonSet", Name: "agent", UID: "00000000-0000-0000-0000-000000000001"}}},
-		Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "a", Image: "registry.invalid/a:1"}},
-			Tolerations: []corev1.Toleration{{Key: testNodeTaint, Operator: corev1.TolerationOpExists}}},
+	labels := map[string]string{"app": "agent"}
+	tmpl := podTemplate(labels)
+	tmpl.Spec.NodeSelector = map[string]string{"kubernetes.io/hostname": node}
+	_, err := c.AppsV1().DaemonSets(ns).Create(t.Context(), &appsv1.DaemonSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "agent"},
+		Spec:       appsv1.DaemonSetSpec{Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: tmpl},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	kubeenv.WaitFor(t, 30*time.Second, "DaemonSet pod on "+node, func(ctx context.Context) (bool, error) {
+		pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
+		return err == nil && len(pods.Items) == 1, nil
+	})
 	f := experiment.Fault{Name: "drain", NodeDrain: &experiment.NodeDrainFault{Selector: experiment.KubeSelector{Names: []string{node}}}}
 	nd := kube.NewNodeDrain(c)
 	target := experiment.Target{ID: "node/" + node, Attrs: map[string]string{"name": node}}
