@@ -218,3 +218,8 @@ func (w *limitedWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// Validate reports why p's cmd block cannot run (errkind.InvalidSpec, naming
+// the field: "probe NAME: cmd.output.op ..."), without running anything or
+// resolving secrets. Whether the command exists is only known on the worker.
+func Validate(p experiment.Probe) error { return validate(p) }

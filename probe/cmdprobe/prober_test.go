@@ -184,6 +184,9 @@ func TestBadSpecsAreInvalidSpecErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := cmdprobe.New(secret.Resolver{}).Observe(t.Context(), tc.p)
+			if verr := cmdprobe.Validate(tc.p); tc.name != "not found" && (verr == nil || verr.Error() != err.Error()) {
+				t.Fatalf("Validate = %v, want the error Observe gives (%v)", verr, err)
+			}
 			if typ, _ := errkind.TypeOf(err); typ != errkind.InvalidSpec || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("want InvalidSpec containing %q, got %v", tc.wantErr, err)
 			}

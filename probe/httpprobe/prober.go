@@ -236,3 +236,11 @@ func snippet(b []byte) string {
 	}
 	return strconv.Quote(s)
 }
+
+// Validate reports why p's http block cannot be sent (errkind.InvalidSpec,
+// naming the field: "probe NAME: http.url ..."), without sending anything or
+// resolving secrets. For spec validation before a run.
+func Validate(p experiment.Probe) error {
+	_, err := compile(p)
+	return err
+}

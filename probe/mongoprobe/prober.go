@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 
 	"github.com/tempest-chaos/tempest/compare"
 	"github.com/tempest-chaos/tempest/compare/jsonpath"
@@ -76,6 +77,13 @@ func parse(p experiment.Probe) (query, error) {
 	switch {
 	case m.URI == "":
 		return query{}, errkind.New(errkind.InvalidSpec, "probe %s: mongo.uri: required", p.Name)
+	case !secret.IsReference(m.URI):
+		// An inline URI can be checked now; a reference only on the worker.
+		if _, err := connstring.ParseAndValidate(string(m.URI)); err != nil {
+			return query{}, errkind.New(errkind.InvalidSpec, "probe %s: mongo.uri %s: %s", p.Name, label(m.URI), secret.Redact(err.Error(), secretsOf(string(m.URI))...))
+		}
+	}
+	switch {
 	case m.Database == "":
 		return query{}, errkind.New(errkind.InvalidSpec, "probe %s: mongo.database: required", p.Name)
 	case m.Collection == "":
@@ -269,4 +277,12 @@ func label(ref experiment.SecretRef) string {
 		return string(ref)
 	}
 	return "(inline)"
+}
+
+// Validate reports why p's mongo block cannot run (errkind.InvalidSpec,
+// naming the field: "probe NAME: mongo.filter ..."), without connecting or
+// resolving the URI. For spec validation before a run.
+func Validate(p experiment.Probe) error {
+	_, err := parse(p)
+	return err
 }

@@ -229,3 +229,11 @@ func (pr *Prober) query(ctx context.Context, m *experiment.PrometheusProbe, head
 func unixSeconds(t time.Time) string {
 	return strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', 3, 64)
 }
+
+// Validate reports why p's prometheus block cannot run (errkind.InvalidSpec,
+// naming the field: "probe NAME: prometheus.range.reduce ..."), without
+// querying. A malformed PromQL expression is only found by the server.
+func Validate(p experiment.Probe) error {
+	_, _, err := validate(p)
+	return err
+}

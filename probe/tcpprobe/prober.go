@@ -31,13 +31,10 @@ func New() *Prober { return &Prober{} }
 
 // Observe connects once and judges the exchange.
 func (pr *Prober) Observe(ctx context.Context, p experiment.Probe) (experiment.Observation, error) {
+	if err := Validate(p); err != nil {
+		return experiment.Observation{}, err
+	}
 	spec := p.TCP
-	if spec == nil {
-		return experiment.Observation{}, errkind.New(errkind.InvalidSpec, "probe %s: tcp block missing", p.Name)
-	}
-	if _, port, err := net.SplitHostPort(spec.Address); err != nil || port == "" {
-		return experiment.Observation{}, errkind.New(errkind.InvalidSpec, "probe %s: tcp.address %q: want host:port", p.Name, spec.Address)
-	}
 
 	start := time.Now()
 	obs := experiment.Observation{At: start}
@@ -118,4 +115,16 @@ func snippet(b []byte) string {
 		return strconv.Quote(string(b[:max])) + "..."
 	}
 	return strconv.Quote(string(b))
+}
+
+// Validate reports why p's tcp block cannot run (errkind.InvalidSpec, naming
+// the field: "probe NAME: tcp.address ..."), without connecting.
+func Validate(p experiment.Probe) error {
+	if p.TCP == nil {
+		return errkind.New(errkind.InvalidSpec, "probe %s: tcp block missing", p.Name)
+	}
+	if _, port, err := net.SplitHostPort(p.TCP.Address); err != nil || port == "" {
+		return errkind.New(errkind.InvalidSpec, "probe %s: tcp.address %q: want host:port", p.Name, p.TCP.Address)
+	}
+	return nil
 }

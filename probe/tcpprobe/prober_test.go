@@ -112,6 +112,9 @@ func TestTimeoutAndDownAreFailedObservations(t *testing.T) {
 func TestBadAddressIsInvalidSpec(t *testing.T) {
 	for _, p := range []experiment.Probe{{Name: "p"}, tcpProbe(experiment.TCPProbe{Address: "localhost"})} {
 		_, err := tcpprobe.New().Observe(t.Context(), p)
+		if verr := tcpprobe.Validate(p); verr == nil || verr.Error() != err.Error() {
+			t.Fatalf("Validate = %v, want the error Observe gives (%v)", verr, err)
+		}
 		if typ, _ := errkind.TypeOf(err); typ != errkind.InvalidSpec {
 			t.Fatalf("want InvalidSpec, got %v", err)
 		}
