@@ -9,6 +9,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/env.sh"
 mkdir -p "$state" "$logs" "$pids" "$pki"
+# One up.sh at a time (test packages run in parallel and all call it).
+exec 9>"$state/up.lock"
+flock 9
 
 server="https://127.0.0.1:$apiserver_port"
 
@@ -75,7 +78,7 @@ start() {
   # etcd reads every ETCD_* variable as a flag: never pass any on.
   local unset_etcd=()
   for v in $(compgen -e | grep '^ETCD_' || true); do unset_etcd+=(-u "$v"); done
-  setsid env "${unset_etcd[@]}" "$bin/$name" "$@" >"$logs/$name.log" 2>&1 < /dev/null &
+  setsid env "${unset_etcd[@]}" "$bin/$name" "$@" >"$logs/$name.log" 2>&1 </dev/null 9>&- &
   echo $! > "$pids/$name.pid"
 }
 wait_for() { # wait_for WHAT SECONDS COMMAND...
