@@ -75,8 +75,7 @@ func probeCluster(p experiment.Probe) string {
 
 // checkCtx bounds a single-shot probe by all its attempts.
 func checkCtx(ctx workflow.Context, p experiment.Probe) workflow.Context {
-	attempts := time.Duration(p.Retries + 1)
-	budget := p.InitialDelay.D() + attempts*(p.Timeout.D()+p.Interval.D()) + slack
+	budget := p.Budget().D() + slack
 	return withQueue(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: budget,
 		HeartbeatTimeout:    heartbeatTimeout,

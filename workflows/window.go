@@ -20,8 +20,8 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 	r.setPhase(ctx, experiment.PhaseChaos)
 	spec := r.exp.Spec
 	t0 := workflow.Now(ctx)
-	end := t0.Add(windowLength(spec))
-	r.status.PlannedTotal = end.Sub(r.status.StartedAt)
+	end := t0.Add(r.exp.ChaosWindow().D())
+	r.status.PlannedTotal = end.Sub(r.status.StartedAt) + r.exp.EndBudget().D()
 
 	chaosCtx, cancelChaos := workflow.WithCancel(ctx)
 	sideCtx, cancelSide := workflow.WithCancel(ctx)
@@ -91,7 +91,7 @@ func (r *run) startLoad(ctx workflow.Context, t0 time.Time) workflow.Future {
 	var a *activities.Activities
 	l := r.exp.Spec.Load
 	in := activities.LoadInput{Load: *l, StartAt: t0.Add(l.StartAfter.D()), Phases: loadPhases(r.exp.Spec, t0)}
-	span := l.StartAfter.D() + loadSpan(l)
+	span := l.StartAfter.D() + l.Span().D()
 	return workflow.ExecuteActivity(longCtx(ctx, span, ""), a.GenerateLoad, in)
 }
 
