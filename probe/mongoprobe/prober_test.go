@@ -220,3 +220,50 @@ func TestBadSpecsAreInvalidSpecErrors(t *testing.T) {
 		t.Fatalf("unset URI secret: want SecretUnavailable, got %v", err)
 	}
 }
+
+// TestCachedClientRecoversWhenTheServerReturns is the EOT case: the database
+// is killed during chaos and comes back on the same address; the same Prober
+// (and its cached client) fails while it is down and passes once it is back.
+func TestCachedClientRecoversWhenTheServerReturns(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	first, err := mongoembed.Start(ctx, mongoembed.Config{Dir: dir})
+	if err != nil {
+		t.Fatalf("embedded FerretDB: %v", err)
+	}
+	uri := first.URI()
+	addr := strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/")
+	pr := newProber(t)
+	p := mongoProbe(experiment.MongoProbe{URI: experiment.SecretRef(uri), Database: "delivery", Collection: "delivery1",
+		Filter: `{"isDelivered": false}`, Expect: experiment.Comparison{Op: experiment.OpEq, Value: "0"}})
+
+	if obs := observe(t, pr, p, 10*time.Second); !obs.Passed {
+		t.Fatalf("before the kill: %+v", obs)
+	}
+	closing := time.Now()
+	first.Close()
+	t.Logf("Close took %v", time.Since(closing))
+	if obs := observe(t, pr, p, 700*time.Millisecond); obs.Passed {
+		t.Fatalf("while down: want a failed observation, got %+v", obs)
+	}
+	second, err := mongoembed.Start(ctx, mongoembed.Config{Dir: dir, Addr: addr})
+	if err != nil {
+		t.Fatalf("restart on %s: %v", addr, err)
+	}
+	t.Cleanup(second.Close)
+	back := time.Now()
+	deadline := back.Add(15 * time.Second)
+	for {
+		obs := observe(t, pr, p, 2*time.Second)
+		if obs.Passed {
+			t.Logf("passing again %v after the server returned", time.Since(back).Round(time.Millisecond))
+			return
+		}
+		t.Logf("still failing: %s", obs.Detail)
+		if time.Now().After(deadline) {
+			t.Fatalf("still failing 15s after the server returned: %+v", obs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

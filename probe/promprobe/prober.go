@@ -28,7 +28,6 @@ var _ probe.Prober = (*Prober)(nil)
 type Prober struct {
 	resolver secret.Resolver
 	client   *http.Client
-	now      func() time.Time
 }
 
 // New returns a Prober with its own HTTP client.
@@ -39,7 +38,7 @@ func New(resolver secret.Resolver) *Prober {
 // NewWithClient returns a Prober querying through client (for TLS or proxy
 // settings).
 func NewWithClient(resolver secret.Resolver, client *http.Client) *Prober {
-	return &Prober{resolver: resolver, client: client, now: time.Now}
+	return &Prober{resolver: resolver, client: client}
 }
 
 func validate(p experiment.Probe) (*experiment.PrometheusProbe, experiment.Comparison, error) {
@@ -94,7 +93,7 @@ func (pr *Prober) Observe(ctx context.Context, p experiment.Probe) (experiment.O
 	}
 	redact := func(s string) string { return secret.Redact(s, secrets...) }
 
-	start := pr.now()
+	start := time.Now()
 	obs := experiment.Observation{At: start}
 	res, err := pr.query(ctx, m, headers, start)
 	obs.Took = time.Since(start)
