@@ -57,17 +57,12 @@ func (c Config) writeFiles() error {
 			return fmt.Errorf("broker: cookie: %w", err)
 		}
 	}
-	conf := "log.file.level = warning\nlog.console = false\n"
-	if c.Nodes > 1 {
-		conf += "cluster_formation.peer_discovery_backend = classic_config\n"
-		for i := 1; i <= c.Nodes; i++ {
-			conf += fmt.Sprintf("cluster_formation.classic_config.nodes.%d = %s\n", i, c.NodeName(i))
-		}
-	}
 	files := map[string]string{
 		"enabled_plugins":   "[].\n",
 		"rabbitmq-env.conf": "",
-		"rabbitmq.conf":     conf,
+	}
+	for i := 1; i <= c.Nodes; i++ {
+		files[filepath.Join(fmt.Sprintf("node%d", i), "rabbitmq.conf")] = c.nodeConf(i)
 	}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(c.StateDir, name), []byte(body), 0o644); err != nil {
@@ -75,6 +70,19 @@ func (c Config) writeFiles() error {
 		}
 	}
 	return nil
+}
+
+// nodeConf is node i's rabbitmq.conf. Node 1 forms the cluster on its own;
+// the others discover node 1 (classic_config) and join it on their first
+// boot. A restarted node finds its cluster in its Mnesia directory.
+func (c Config) nodeConf(i int) string {
+	conf := "log.file.level = warning\nlog.console = false\n"
+	if i > 1 {
+		conf += "cluster_formation.peer_discovery_backend = classic_config\n"
+		conf += fmt.Sprintf("cluster_formation.classic_config.nodes.1 = %s\n", c.NodeName(1))
+		conf += fmt.Sprintf("cluster_formation.classic_config.nodes.2 = %s\n", c.NodeName(i))
+	}
+	return conf
 }
 
 // env is the environment of node i's server and of CLI tools aimed at it.
@@ -98,7 +106,7 @@ func (c Config) env(i int) []string {
 		"RABBITMQ_PID_FILE="+c.PIDFile(i),
 		"RABBITMQ_ENABLED_PLUGINS_FILE="+filepath.Join(c.StateDir, "enabled_plugins"),
 		"RABBITMQ_CONF_ENV_FILE="+filepath.Join(c.StateDir, "rabbitmq-env.conf"),
-		"RABBITMQ_CONFIG_FILE="+filepath.Join(c.StateDir, "rabbitmq.conf"),
+		"RABBITMQ_CONFIG_FILE="+filepath.Join(c.nodeDir(i), "rabbitmq.conf"),
 		"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="+loopbackDist,
 		"RABBITMQ_CTL_ERL_ARGS="+loopbackDist,
 		"ERL_EPMD_ADDRESS=127.0.0.1",

@@ -8,5 +8,7 @@
 // Contract: Deliver is idempotent: a message delivered twice (a broker
 // redelivery, an outbox resend) sets the flag once and succeeds both times;
 // Deliver fails only when the store fails, so a manual-ack consumer
-// requeues the message.
+// requeues the message. With Options.AwaitSent (V2) it first waits until
+// the order's outbox entry is marked sent, so that it never updates the
+// document concurrently with the relay (see package orders).
 package delivery

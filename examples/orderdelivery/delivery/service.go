@@ -20,6 +20,23 @@ type Store interface {
 	MarkDelivered(ctx context.Context, orderID string) (bool, error)
 	// CountUndelivered counts orders not yet delivered.
 	CountUndelivered(ctx context.Context) (int64, error)
+	// OutboxSent reports whether the order exists and no outbox entry of it
+	// is pending.
+	OutboxSent(ctx context.Context, orderID string) (bool, error)
+}
+
+// ErrNotSentYet reports an order whose outbox entry stayed pending for
+// Options.AwaitFor; the message is requeued.
+var ErrNotSentYet = errors.New("delivery: outbox entry still pending")
+
+// Options tune a Service.
+type Options struct {
+	// AwaitSent makes Deliver wait until the order's outbox entry is marked
+	// sent before writing the order, so the relay and this service never
+	// update one document at the same time (V2; see package orders).
+	AwaitSent bool
+	// AwaitFor bounds that wait (default 10s); Poll is its period (default 50ms).
+	AwaitFor, Poll time.Duration
 }
 
 // scrapeTimeout bounds the store query behind the undelivered gauge.
@@ -28,6 +45,7 @@ const scrapeTimeout = 2 * time.Second
 // Service delivers orders and reports on them.
 type Service struct {
 	store      Store
+	opts       Options
 	logger     *slog.Logger
 	registry   *prometheus.Registry
 	delivered  prometheus.Counter
@@ -36,9 +54,16 @@ type Service struct {
 }
 
 // New returns a delivery service over store, with its own metrics registry.
-func New(store Store, logger *slog.Logger) *Service {
+func New(store Store, logger *slog.Logger, opts Options) *Service {
+	if opts.AwaitFor <= 0 {
+		opts.AwaitFor = 10 * time.Second
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 50 * time.Millisecond
+	}
 	s := &Service{
 		store:    store,
+		opts:     opts,
 		logger:   logger,
 		registry: prometheus.NewRegistry(),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{
@@ -74,6 +99,11 @@ func (s *Service) Deliver(ctx context.Context, body []byte) error {
 		s.duplicates.Inc()
 		return nil // nothing to deliver; requeueing would loop forever
 	}
+	if s.opts.AwaitSent {
+		if err := s.awaitSent(ctx, id); err != nil {
+			return err
+		}
+	}
 	changed, err := s.store.MarkDelivered(ctx, id)
 	if err != nil {
 		s.failures.Inc()
@@ -85,6 +115,29 @@ func (s *Service) Deliver(ctx context.Context, body []byte) error {
 		s.duplicates.Inc()
 	}
 	return nil
+}
+
+// awaitSent polls until the outbox entry of id is no longer pending.
+func (s *Service) awaitSent(ctx context.Context, id string) error {
+	deadline := time.Now().Add(s.opts.AwaitFor)
+	for {
+		sent, err := s.store.OutboxSent(ctx, id)
+		if err != nil {
+			s.failures.Inc()
+			return fmt.Errorf("delivery: order %s: %w", id, err)
+		}
+		if sent {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: order %s", ErrNotSentYet, id)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(s.opts.Poll):
+		}
+	}
 }
 
 // Handler serves /result, /metrics and /healthz.

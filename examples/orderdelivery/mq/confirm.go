@@ -89,7 +89,11 @@ func (p *ConfirmPublisher) publish(ctx context.Context, ids []string) ([]string,
 	returned := map[string]bool{}
 	for drained := false; !drained; {
 		select {
-		case r := <-p.returns:
+		case r, ok := <-p.returns:
+			if !ok { // closed with the channel
+				drained = true
+				break
+			}
 			returned[r.MessageId] = true
 		default:
 			drained = true

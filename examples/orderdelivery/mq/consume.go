@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -20,6 +21,9 @@ type ConsumeConfig struct {
 	AutoAck bool
 	// Prefetch bounds unacked messages in flight (manual acks only).
 	Prefetch int
+	// Workers handle messages concurrently (default 1); acks may then come
+	// out of order.
+	Workers int
 	// RetryEvery is the wait before reconnecting.
 	RetryEvery time.Duration
 	Logger     *slog.Logger
@@ -62,20 +66,24 @@ func consumeOnce(ctx context.Context, d *Dialer, cfg ConsumeConfig, handle Handl
 	if err != nil {
 		return fmt.Errorf("mq: consume: %w", err)
 	}
-	for msg := range deliveries {
-		herr := handle(ctx, msg.Body)
-		if cfg.AutoAck {
-			continue
-		}
-		if herr != nil {
-			cfg.Logger.Warn("message requeued", "err", herr)
-			err = msg.Nack(false, true)
-		} else {
-			err = msg.Ack(false)
-		}
-		if err != nil {
-			return fmt.Errorf("mq: ack: %w", err)
-		}
+	workers := max(cfg.Workers, 1)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for msg := range deliveries {
+				herr := handle(ctx, msg.Body)
+				if cfg.AutoAck {
+					continue
+				}
+				if herr != nil {
+					cfg.Logger.Warn("message requeued", "err", herr)
+					_ = msg.Nack(false, true)
+				} else {
+					_ = msg.Ack(false) // a lost ack means a redelivery, which is idempotent
+				}
+			}
+		})
 	}
+	wg.Wait()
 	return errors.New("mq: deliveries closed")
 }

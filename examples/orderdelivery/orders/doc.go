@@ -8,6 +8,15 @@
 // insert, so they exist together or not at all (single-document atomicity:
 // FerretDB has no multi-document transactions, and none is needed).
 //
+// FerretDB (v1, SQLite) applies an update as read, modify, write back the
+// whole document, without isolation from a concurrent update of the same
+// document: two concurrent updates can lose one of them (measured: an order
+// marked delivered by the consumer reverted to isDelivered:false by the
+// relay's concurrent "mark sent"). So each document has one writer at a
+// time: the order service inserts it, the relay marks its outbox entry sent
+// (only while pending), and only then the delivery service marks it
+// delivered (see OutboxSent).
+//
 // Contract: every method honours its context; MarkDelivered is idempotent
 // (delivering an order twice changes nothing the second time); the order id
 // is the document key, so inserting the same order twice fails with

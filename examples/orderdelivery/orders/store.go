@@ -119,7 +119,10 @@ func (s *Store) MarkSent(ctx context.Context, ids []string, now time.Time) error
 	if len(ids) == 0 {
 		return nil
 	}
-	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}
+	filter := bson.D{
+		{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}},
+		{Key: FieldOutboxPending, Value: true},
+	}
 	update := bson.D{{Key: "$set", Value: bson.D{
 		{Key: FieldOutboxPending, Value: false},
 		{Key: fieldOutboxSent, Value: now},
@@ -128,6 +131,21 @@ func (s *Store) MarkSent(ctx context.Context, ids []string, now time.Time) error
 		return fmt.Errorf("orders: mark sent: %w", err)
 	}
 	return nil
+}
+
+// OutboxSent reports whether the order exists and its outbox entry, if it
+// has one, is no longer pending: from then on the relay never writes the
+// document again, so the delivery service may.
+func (s *Store) OutboxSent(ctx context.Context, orderID string) (bool, error) {
+	var doc Order
+	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: orderID}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("orders: read %s: %w", orderID, err)
+	}
+	return doc.Outbox == nil || !doc.Outbox.Pending, nil
 }
 
 // MarkDelivered sets isDelivered on the order; it reports whether the order
@@ -158,4 +176,28 @@ func (s *Store) Count(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("orders: count: %w", err)
 	}
 	return n, nil
+}
+
+// Order is a stored order as Undelivered reports it.
+type Order struct {
+	OrderID     string `bson:"orderID"`
+	IsDelivered bool   `bson:"isDelivered"`
+	Outbox      *struct {
+		Pending   bool      `bson:"pending"`
+		CreatedAt time.Time `bson:"createdAt"`
+		SentAt    time.Time `bson:"sentAt"`
+	} `bson:"outbox,omitempty"`
+}
+
+// Undelivered returns up to limit undelivered orders.
+func (s *Store) Undelivered(ctx context.Context, limit int) ([]Order, error) {
+	cur, err := s.coll.Find(ctx, bson.D{{Key: FieldIsDelivered, Value: false}}, options.Find().SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("orders: find undelivered: %w", err)
+	}
+	var found []Order
+	if err := cur.All(ctx, &found); err != nil {
+		return nil, fmt.Errorf("orders: read undelivered: %w", err)
+	}
+	return found, nil
 }

@@ -89,7 +89,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	s := &System{store: store, cancel: cancel}
 	acceptor, extra := s.wire(runCtx, cfg, declare)
 	orderSvc := order.New(acceptor, cfg.Logger, extra...)
-	deliverySvc := delivery.New(store, cfg.Logger)
+	deliverySvc := delivery.New(store, cfg.Logger, delivery.Options{AwaitSent: cfg.Version == V2})
 	s.wg.Go(func() {
 		_ = mq.Consume(runCtx, mq.NewDialer(cfg.BrokerURLs, time.Second), consumeConfig(cfg, declare), deliverySvc.Deliver)
 	})
@@ -126,6 +126,7 @@ func consumeConfig(cfg Config, declare mq.Declare) mq.ConsumeConfig {
 		return cc
 	}
 	cc.Prefetch = 100
+	cc.Workers = 16
 	cc.RetryEvery = 200 * time.Millisecond
 	return cc
 }

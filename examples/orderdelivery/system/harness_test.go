@@ -1,0 +1,113 @@
+package system
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tempest-chaos/tempest/examples/orderdelivery/broker"
+	"github.com/tempest-chaos/tempest/mongoembed"
+)
+
+// startMongo starts an embedded FerretDB for one test.
+func startMongo(t *testing.T) string {
+	t.Helper()
+	srv, err := mongoembed.Start(t.Context(), mongoembed.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("embedded FerretDB: %v", err)
+	}
+	t.Cleanup(srv.Close)
+	return srv.URI()
+}
+
+// startBrokers starts a real RabbitMQ cluster and stops it, with every
+// process, when the test ends.
+func startBrokers(t *testing.T, cfg broker.Config) *broker.Cluster {
+	t.Helper()
+	cfg.StateDir = t.TempDir()
+	c, err := broker.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(5 * time.Second); err != nil {
+			t.Errorf("stop brokers: %v", err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	start := time.Now()
+	if err := c.Start(ctx); err != nil {
+		t.Fatalf("start RabbitMQ (needs rabbitmq-server: apt-get install -y rabbitmq-server): %v", err)
+	}
+	t.Logf("RabbitMQ %d node(s) ready in %v", cfg.Nodes, time.Since(start).Round(time.Millisecond))
+	return c
+}
+
+// loadResult counts the outcome of sendOrders.
+type loadResult struct {
+	sent, ok atomic.Int64
+}
+
+// sendOrders posts one new order every 1/rate for d, without waiting for
+// answers before the next one (an open model, like the experiment's load).
+func sendOrders(ctx context.Context, orderURL string, rate int, d time.Duration) *loadResult {
+	res := &loadResult{}
+	client := &http.Client{Timeout: 5 * time.Second}
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	end := time.After(d)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return res
+		case <-end:
+			return res
+		case <-tick.C:
+		}
+		res.sent.Add(1)
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"order_id": %q}`, newID())
+			resp, err := client.Post(orderURL+"/order", "application/json", bytes.NewBufferString(body))
+			if err != nil {
+				return
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				res.ok.Add(1)
+			}
+		})
+	}
+}
+
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// undeliveredAfter polls the store until the undelivered count reaches
+// want or d passes, and returns the last count.
+func undeliveredAfter(t *testing.T, s *System, want int64, d time.Duration) int64 {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		n, err := s.Store().CountUndelivered(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
