@@ -7,14 +7,17 @@ import (
 	"github.com/tempest-chaos/tempest/activities"
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
+	"github.com/tempest-chaos/tempest/fault/kube"
 	"github.com/tempest-chaos/tempest/fault/process"
 	"github.com/tempest-chaos/tempest/probe"
 	"github.com/tempest-chaos/tempest/probe/cmdprobe"
 	"github.com/tempest-chaos/tempest/probe/httpprobe"
+	"github.com/tempest-chaos/tempest/probe/kubeprobe"
 	"github.com/tempest-chaos/tempest/probe/mongoprobe"
 	"github.com/tempest-chaos/tempest/probe/promprobe"
 	"github.com/tempest-chaos/tempest/probe/tcpprobe"
 	"github.com/tempest-chaos/tempest/secret"
+	"k8s.io/client-go/kubernetes"
 )
 
 // Config says what this worker process can reach.
@@ -22,6 +25,9 @@ type Config struct {
 	// ProtectedNamespaces adds to activities.DefaultProtectedNamespaces
 	// (e.g. the worker's own namespace).
 	ProtectedNamespaces []string
+	// Kube, when set, enables the Kubernetes faults and the k8s probe, and
+	// k8s: secret references.
+	Kube kubernetes.Interface
 }
 
 // NewActivities builds the activities with every fault, probe and load
@@ -30,8 +36,12 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 	resolver := secret.Resolver{}
 	faults := fault.NewRegistry()
 	faults.Register(experiment.FaultProcess, process.New())
-
 	probes := probe.NewRegistry()
+	if cfg.Kube != nil {
+		kube.Register(faults, cfg.Kube)
+		probes.Register(experiment.ProbeK8s, kubeprobe.New(cfg.Kube))
+		resolver.K8s = kubeSecret(cfg.Kube)
+	}
 	probes.Register(experiment.ProbeHTTP, httpprobe.New(resolver))
 	probes.Register(experiment.ProbeCmd, cmdprobe.New(resolver))
 	mongo := mongoprobe.New(resolver)

@@ -13,7 +13,9 @@ import (
 	"go.temporal.io/sdk/log"
 
 	"github.com/tempest-chaos/tempest/devserver"
+	"github.com/tempest-chaos/tempest/fault/kube"
 	"github.com/tempest-chaos/tempest/worker"
+	"github.com/tempest-chaos/tempest/workflows"
 )
 
 // localFrontend is where `tempest dev` serves; `tempest run` uses a dev
@@ -90,15 +92,46 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 		}
 	}
 	if s.embedded && withWorker {
-		acts, closeActs := worker.NewActivities(worker.Config{})
-		w := worker.New(c, g.taskQueue, acts)
-		if err := w.Start(); err != nil {
+		stop, err := startWorkers(c, g, worker.Config{})
+		if err != nil {
 			s.Close()
-			return nil, fmt.Errorf("start in-process worker: %w", err)
+			return nil, err
 		}
-		s.closers = append(s.closers, closeActs, w.Stop)
+		s.closers = append(s.closers, stop)
 	}
 	return s, nil
+}
+
+// startWorkers starts a worker on the task queue and, with --cluster, one on
+// that cluster's queue; both with the Kubernetes kinds when --kubeconfig is set.
+func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func(), err error) {
+	if g.kubeconfig != "" {
+		kc, _, err := kube.NewClient(g.kubeconfig)
+		if err != nil {
+			return nil, &exitError{code: exitErrored, err: fmt.Errorf("--kubeconfig %s: %w", g.kubeconfig, err)}
+		}
+		cfg.Kube = kc
+	}
+	acts, closeActs := worker.NewActivities(cfg)
+	stops := []func(){closeActs}
+	stopAll := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	queues := []string{g.taskQueue}
+	if g.cluster != "" {
+		queues = append(queues, workflows.ClusterTaskQueue(g.taskQueue, g.cluster))
+	}
+	for _, q := range queues {
+		w := worker.New(c, q, acts)
+		if err := w.Start(); err != nil {
+			stopAll()
+			return nil, fmt.Errorf("start worker on task queue %s: %w", q, err)
+		}
+		stops = append(stops, w.Stop)
+	}
+	return stopAll, nil
 }
 
 // reachable reports whether something accepts TCP connections at addr.

@@ -11,12 +11,14 @@ import (
 
 // globalFlags are shared by every command that talks to Temporal.
 type globalFlags struct {
-	address   string
-	namespace string
-	taskQueue string
-	stateDir  string
-	uiPort    int
-	port      int
+	address    string
+	namespace  string
+	taskQueue  string
+	stateDir   string
+	uiPort     int
+	port       int
+	kubeconfig string
+	cluster    string
 }
 
 func newRootCommand() *cobra.Command {
@@ -34,6 +36,8 @@ func newRootCommand() *cobra.Command {
 	pf.StringVar(&g.stateDir, "state-dir", defaultStateDir(), "where the embedded server keeps its SQLite history")
 	pf.IntVar(&g.port, "port", 7233, "frontend port of the embedded Temporal server on 127.0.0.1")
 	pf.IntVar(&g.uiPort, "ui-port", 8233, "port of the embedded Temporal Web UI on 127.0.0.1")
+	pf.StringVar(&g.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster whose faults this process's worker runs (enables the Kubernetes kinds)")
+	pf.StringVar(&g.cluster, "cluster", "", "cluster name: this process's worker also polls task queue <task-queue>@<cluster>, where faults and probes naming that cluster run")
 	root.AddCommand(
 		newRunCommand(g),
 		newValidateCommand(),
@@ -41,6 +45,7 @@ func newRootCommand() *cobra.Command {
 		newAbortCommand(g),
 		newWorkerCommand(g),
 		newDevCommand(g),
+		newCleanupCommand(g),
 	)
 	return root
 }

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/tempest-chaos/tempest/worker"
+	"github.com/tempest-chaos/tempest/workflows"
 )
 
 func newWorkerCommand(g *globalFlags) *cobra.Command {
@@ -64,16 +65,18 @@ func newDevCommand(g *globalFlags) *cobra.Command {
 	}
 }
 
-// serveWorker runs a worker until ctx is done.
+// serveWorker runs workers until ctx is done.
 func serveWorker(ctx context.Context, c client.Client, g *globalFlags, cfg worker.Config, cmd *cobra.Command) error {
-	acts, closeActs := worker.NewActivities(cfg)
-	defer closeActs()
-	w := worker.New(c, g.taskQueue, acts)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+	stop, err := startWorkers(c, g, cfg)
+	if err != nil {
+		return err
 	}
-	defer w.Stop()
-	fmt.Fprintf(cmd.ErrOrStderr(), "worker polling task queue %s\n", g.taskQueue)
+	defer stop()
+	fmt.Fprintf(cmd.ErrOrStderr(), "worker polling task queue %s", g.taskQueue)
+	if g.cluster != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), " and %s", workflows.ClusterTaskQueue(g.taskQueue, g.cluster))
+	}
+	fmt.Fprintln(cmd.ErrOrStderr())
 	<-ctx.Done()
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/worker"
 )
 
 func newValidateCommand() *cobra.Command {
@@ -41,6 +42,9 @@ func loadSpec(path string) (experiment.Experiment, error) {
 	}
 	exp, err := experiment.Decode(path, data)
 	if err != nil {
+		return experiment.Experiment{}, &exitError{code: exitErrored, err: prefixLines(path, err)}
+	}
+	if err := worker.CheckKinds(*exp); err != nil {
 		return experiment.Experiment{}, &exitError{code: exitErrored, err: prefixLines(path, err)}
 	}
 	return *exp, nil
