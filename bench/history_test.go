@@ -11,6 +11,7 @@ import (
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
 	"github.com/tempest-chaos/tempest/worker"
+	"github.com/tempest-chaos/tempest/worker/workertest"
 )
 
 // BenchmarkHistoryTenMinutes runs one 10-minute experiment (a 10-minute
@@ -20,16 +21,7 @@ import (
 func BenchmarkHistoryTenMinutes(b *testing.B) {
 	t := b
 	_, c := devtest.Start(t)
-	if err := worker.EnsureSearchAttributes(context.Background(), c, "default"); err != nil {
-		t.Fatal(err)
-	}
-	acts, closeActs := worker.NewActivities(worker.Config{})
-	defer closeActs()
-	w := worker.New(c, "bench-history", acts)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	workertest.Start(t, c, "bench-history", worker.Config{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	pidfile := t.TempDir() + "/pid"

@@ -13,6 +13,7 @@ import (
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
 	"github.com/tempest-chaos/tempest/worker"
+	"github.com/tempest-chaos/tempest/worker/workertest"
 )
 
 // victim starts a process to be killed and returns it with a channel closed
@@ -54,16 +55,7 @@ func BenchmarkRawKill(b *testing.B) {
 // killed by the experiment's first Inject.
 func BenchmarkStartToInject(b *testing.B) {
 	_, c := devtest.Start(b)
-	if err := worker.EnsureSearchAttributes(context.Background(), c, "default"); err != nil {
-		b.Fatal(err)
-	}
-	acts, closeActs := worker.NewActivities(worker.Config{})
-	defer closeActs()
-	w := worker.New(c, "bench", acts)
-	if err := w.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer w.Stop()
+	workertest.Start(b, c, "bench", worker.Config{})
 	ctx := context.Background()
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()

@@ -22,6 +22,7 @@ import (
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
 	"github.com/tempest-chaos/tempest/worker"
+	"github.com/tempest-chaos/tempest/worker/workertest"
 )
 
 var (
@@ -153,21 +154,13 @@ type env struct {
 func newEnv(t *testing.T) env {
 	t.Helper()
 	srv, c := devtest.Start(t)
-	if err := worker.EnsureSearchAttributes(context.Background(), c, "default"); err != nil {
-		t.Fatal(err)
-	}
 	return env{srv: srv, c: c}
 }
 
 // inProcessWorker runs a worker with every kind this process supports.
 func (e env) inProcessWorker(t *testing.T, queue string) {
 	t.Helper()
-	acts, closeActs := worker.NewActivities(worker.Config{})
-	w := worker.New(e.c, queue, acts)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Stop(); closeActs() })
+	workertest.Start(t, e.c, queue, worker.Config{})
 }
 
 // runToEnd starts exp and waits (bounded) for its result.
