@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -70,9 +74,9 @@ func run(ctx context.Context, cfg config) error {
 // both see the same background load, and compares their best rounds.
 func maxThroughput(ctx context.Context, cfg config, url string) error {
 	fmt.Printf("\nMaximum throughput, %d connections, %s per run, %d alternating rounds, same target:\n\n", cfg.connections, cfg.maxDuration, cfg.rounds)
-	fmt.Printf("| round | tempest req/s | tempest p50 / p99 | tempest CPU | wrk req/s | wrk p50 / p99 |\n|---|---|---|---|---|---|\n")
+	fmt.Printf("| round | tempest req/s | tempest p50 / p99 | tempest CPU | bare net/http req/s | wrk req/s | wrk p50 / p99 |\n|---|---|---|---|---|---|---|\n")
 	spec := experiment.Load{Rate: "10000000/s", Duration: experiment.Duration(cfg.maxDuration), MaxInFlight: cfg.connections, Targets: []experiment.LoadTarget{{URL: url}}}
-	var bestOurs, bestTheirs float64
+	var bestOurs, bestBare, bestTheirs float64
 	for round := 1; round <= cfg.rounds; round++ {
 		cpu0, wall0 := cpuTime(), time.Now()
 		rep, err := load.Run(ctx, spec, load.Options{})
@@ -82,18 +86,49 @@ func maxThroughput(ctx context.Context, cfg config, url string) error {
 		cpu := 100 * (cpuTime() - cpu0).Seconds() / time.Since(wall0).Seconds()
 		ours := float64(rep.Requests) / cfg.maxDuration.Seconds()
 		bestOurs = max(bestOurs, ours)
+		bare := bareClient(ctx, url, cfg.connections, cfg.maxDuration)
+		bestBare = max(bestBare, bare)
 		theirs, lat, err := runWrk(ctx, cfg, url)
 		if err != nil {
-			fmt.Printf("| %d | %.0f | %.2fms / %.2fms | %.0f%% | not measured: %v | |\n", round, ours, rep.Phases[0].P50, rep.Phases[0].P99, cpu, err)
+			fmt.Printf("| %d | %.0f | %.2fms / %.2fms | %.0f%% | %.0f | not measured: %v | |\n", round, ours, rep.Phases[0].P50, rep.Phases[0].P99, cpu, bare, err)
 			continue
 		}
 		bestTheirs = max(bestTheirs, theirs)
-		fmt.Printf("| %d | %.0f | %.2fms / %.2fms | %.0f%% | %.0f | %s |\n", round, ours, rep.Phases[0].P50, rep.Phases[0].P99, cpu, theirs, lat)
+		fmt.Printf("| %d | %.0f | %.2fms / %.2fms | %.0f%% | %.0f | %.0f | %s |\n", round, ours, rep.Phases[0].P50, rep.Phases[0].P99, cpu, bare, theirs, lat)
 	}
 	if bestTheirs > 0 {
-		fmt.Printf("\nBest rounds: Tempest %.0f req/s, wrk %.0f req/s: Tempest reaches %.0f%% of wrk.\n", bestOurs, bestTheirs, 100*bestOurs/bestTheirs)
+		fmt.Printf("\nBest rounds: Tempest %.0f req/s, bare net/http %.0f req/s, wrk %.0f req/s: Tempest reaches %.0f%% of wrk (bare net/http %.0f%%).\n",
+			bestOurs, bestBare, bestTheirs, 100*bestOurs/bestTheirs, 100*bestBare/bestTheirs)
 	}
 	return nil
+}
+
+// bareClient is the ceiling of Go's net/http client on this machine:
+// conns goroutines each sending requests back to back for d.
+func bareClient(ctx context.Context, url string, conns int, d time.Duration) float64 {
+	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				resp, err := client.Do(req)
+				if err != nil {
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(done.Load()) / d.Seconds()
 }
 
 var wrkRate = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
