@@ -13,8 +13,10 @@
 //     private copy about every second, fit to be heartbeat details.
 //   - Options.Resume continues a previous attempt: only the remaining part of
 //     the schedule is sent (the ramp continues where it stopped) and the
-//     metrics are merged. Requests in flight when the previous attempt died
-//     are lost to the metrics; {{seq}} restarts from the last heartbeat.
+//     metrics are merged. What the dead attempt sent after its last
+//     heartbeat (up to about a second) is not in the metrics and is sent
+//     again by the retry, so the target sees those requests twice and
+//     {{seq}} repeats for them.
 //   - Cancelling ctx stops sending and aborts every in-flight request; Run
 //     returns within a second with the partial report and ctx's error.
 //   - Requests are split into phases by the wall-clock time they were sent,
