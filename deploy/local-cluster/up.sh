@@ -130,7 +130,21 @@ kwok_src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@v0.8.0/kustomize/stage"
 {
   echo "apiVersion: config.kwok.x-k8s.io/v1alpha1"
   echo "kind: KwokConfiguration"
-  echo "options: {}"
+  # Written out: kwok does not default the options of a config file.
+  echo "options:"
+  echo "  cidr: 10.244.0.0/16"
+  echo "  nodeIP: 10.0.0.1"
+  echo "  manageAllNodes: true"
+  echo "  nodeLeaseDurationSeconds: 40"
+  echo "  podPlayStageParallelism: 8"
+  echo "  nodePlayStageParallelism: 4"
+  echo "  nodeLeaseParallelism: 4"
+  echo "  podsOnNodeSyncParallelism: 1"
+  echo "  enableDebuggingHandlers: false"
+  echo "  enableProfilingHandler: false"
+  echo "  enableContentionProfiling: false"
+  echo "  enablePodsOnNodeSyncListPager: true"
+  echo "  enablePodsOnNodeSyncStreamWatch: false"
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
            pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     echo "---"
