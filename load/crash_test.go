@@ -28,7 +28,7 @@ func TestResumeAfterKill9(t *testing.T) {
 		fmt.Fprintln(os.Stderr, "child finished without being killed:", err)
 		os.Exit(3)
 	}
-	tg := startTarget(t, nil)
+	tg := startTarget(t, func(tg *target) { tg.keepBody = true })
 	child := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestResumeAfterKill9$", "-test.count=1")
 	child.Env = append(os.Environ(), crashChildEnv+"="+tg.URL)
 	child.Stderr = os.Stderr
@@ -70,5 +70,12 @@ func TestResumeAfterKill9(t *testing.T) {
 	}
 	if tg.hits.Load() < rep.Requests {
 		t.Fatalf("report counts %d requests but the server saw %d", rep.Requests, tg.hits.Load())
+	}
+	seen := map[string]bool{}
+	for _, q := range tg.queries {
+		if seen[q] {
+			t.Fatalf("{{seq}} repeated across the crash: %s", q)
+		}
+		seen[q] = true
 	}
 }

@@ -15,8 +15,8 @@
 //     the schedule is sent (the ramp continues where it stopped) and the
 //     metrics are merged. What the dead attempt sent after its last
 //     heartbeat (up to about a second) is not in the metrics and is sent
-//     again by the retry, so the target sees those requests twice and
-//     {{seq}} repeats for them.
+//     again by the retry, so the target sees those requests twice (with
+//     new {{seq}} numbers: a resume skips two seconds' worth of them).
 //   - Cancelling ctx stops sending and aborts every in-flight request; Run
 //     returns within a second with the partial report and ctx's error.
 //   - Requests are split into phases by the wall-clock time they were sent,

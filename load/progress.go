@@ -50,7 +50,8 @@ type Progress struct {
 	Started time.Time `json:"started"`
 	// Elapsed is how much of the schedule has been sent, over all attempts.
 	Elapsed experiment.Duration `json:"elapsed"`
-	// Sent counts requests issued; the next {{seq}} continues from it.
+	// Sent is the next {{seq}}: requests issued, plus two seconds' worth
+	// skipped at each resume so that no number repeats after a crash.
 	Sent uint64 `json:"sent"`
 	// Attempts counts the runs that contributed.
 	Attempts int `json:"attempts"`

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -68,6 +69,11 @@ func Run(ctx context.Context, spec experiment.Load, opts Options) (experiment.Lo
 	}
 	if progress.Elapsed.D() >= plan.Length() {
 		return Report(progress, spec, opts.Phases), nil
+	}
+	if progress.Attempts > 0 {
+		// The dead attempt may have sent up to a heartbeat interval past its
+		// last heartbeat: skip two seconds' worth of {{seq}} so none repeats.
+		progress.Sent += uint64(math.Ceil(plan.PeakRate() * 2))
 	}
 	progress.Attempts++
 	if progress.Started.IsZero() {

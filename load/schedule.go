@@ -120,6 +120,15 @@ func (s schedule) TimeOf(h float64) (time.Duration, bool) {
 	return 0, false
 }
 
+// PeakRate is the highest rate of the schedule, in requests per second.
+func (s schedule) PeakRate() float64 {
+	peak := 0.0
+	for _, g := range s {
+		peak = max(peak, g.From, g.To)
+	}
+	return peak
+}
+
 // RateAt is the instantaneous rate at t in requests per second.
 func (s schedule) RateAt(t time.Duration) float64 {
 	for _, g := range s {

@@ -23,6 +23,8 @@ type target struct {
 	sleep    time.Duration
 	failing  func(time.Time) bool // 503 when true
 	keepBody bool
+	// queries keeps every request's query string when keepBody is set.
+	queries []string
 }
 
 func startTarget(t *testing.T, configure func(*target)) *target {
@@ -44,6 +46,7 @@ func (tg *target) serve(w http.ResponseWriter, r *http.Request) {
 	if tg.keepBody {
 		tg.mu.Lock()
 		tg.bodies = append(tg.bodies, string(body))
+		tg.queries = append(tg.queries, r.URL.RawQuery)
 		tg.mu.Unlock()
 	}
 	if tg.sleep > 0 {
