@@ -21,7 +21,9 @@ func TestCleanupRevertsLeftovers(t *testing.T) {
 	node := testNode(t, c)
 	createDeployment(t, c, ns, "app", 2)
 	createDeployment(t, c, ns, "other", 4)
+	createDeployment(t, c, ns, "cut", 1)
 	waitProbe(t, c, readyProbe("Deployment", ns, "app"), 30*time.Second)
+	waitProbe(t, c, readyProbe("Deployment", ns, "cut"), 30*time.Second)
 
 	run, otherRun := testRun(), testRun()
 	inject := func(run fault.Run, impl fault.Fault, f experiment.Fault) {
@@ -39,7 +41,7 @@ func TestCleanupRevertsLeftovers(t *testing.T) {
 	inject(run, kube.NewNodeCordon(c), experiment.Fault{Name: "cordon", NodeCordon: &experiment.NodeFault{
 		Selector: experiment.KubeSelector{Names: []string{node}}}})
 	inject(run, kube.NewNetworkPartition(c), experiment.Fault{Name: "cut", NetworkPartition: &experiment.NetworkPartitionFault{
-		Selector: experiment.KubeSelector{Namespace: ns, LabelSelector: "app=app"}}})
+		Selector: experiment.KubeSelector{Namespace: ns, LabelSelector: "app=cut"}}})
 	inject(otherRun, kube.NewScale(c), experiment.Fault{Name: "scale-other", Scale: &experiment.ScaleFault{Replicas: 1,
 		Kind: experiment.WorkloadDeployment, Selector: experiment.KubeSelector{Namespace: ns, Names: []string{"other"}}}})
 

@@ -46,8 +46,13 @@ func TestPodDeleteDeploymentRecreated(t *testing.T) {
 			return podGone(ctx, c, ns, tg.Attrs["name"], tg.Attrs["uid"])
 		})
 	}
-	took := waitProbe(t, c, readyProbe("Deployment", ns, "web"), 30*time.Second)
-	t.Logf("deployment ready again %v after the deletes", took)
+	// The pods themselves (new ones: the old are gone) and the controller's status.
+	took := waitProbe(t, c, experiment.Probe{Name: "pods", K8s: &experiment.K8sProbe{
+		Resource: "Pod", Condition: experiment.K8sReady, MinReady: 3,
+		Selector: experiment.KubeSelector{Namespace: ns, OwnerKind: "Deployment", OwnerName: "web"},
+	}}, 30*time.Second)
+	waitProbe(t, c, readyProbe("Deployment", ns, "web"), 30*time.Second)
+	t.Logf("3 replacement pods Ready %v after the old ones were gone", took)
 
 	after, err := pd.Targets(t.Context(), f)
 	if err != nil {
