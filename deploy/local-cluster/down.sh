@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# down.sh stops the local cluster started by up.sh: every process it recorded
-# in its pid files, newest first; SIGTERM, then SIGKILL after 10 s. Add
-# --purge to delete its data (etcd, certs, kubeconfig) but keep the binaries.
+# down.sh stops the local cluster started by up.sh: every process recorded
+# in its pid files gets SIGTERM at once, and SIGKILL if it is still there
+# after 10 s. Add --purge to delete its data (etcd, certificates,
+# kubeconfig, logs) but keep the binaries.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
+running=()
 for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
   f="$pids/$name.pid"
   [[ -f "$f" ]] || continue
   pid="$(cat "$f")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
+  if kill -TERM "$pid" 2>/dev/null; then running+=("$pid"); fi
   rm -f "$f"
 done
+for _ in $(seq 100); do
+  left=()
+  for pid in "${running[@]}"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
+  running=("${left[@]}")
+  [[ ${#running[@]} -eq 0 ]] && break
+  sleep 0.1
+done
+for pid in "${running[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 if [[ "${1:-}" == "--purge" ]]; then
-  rm -rf "$state/etcd-data" "$pki" "$kubeconfig" "$state/kwok.yaml" "$logs"
+  rm -rf "$state/etcd-data" "$pki" "$kubeconfig" "$state/kwok.yaml" "$logs" "$state/serving-certs"
 fi
 echo "local cluster stopped"
