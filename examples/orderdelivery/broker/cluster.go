@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,19 +46,16 @@ func (c *Cluster) URLs() []string {
 	return urls
 }
 
-// Start starts node 1, then the others (which join node 1), and returns
+// Start starts node 1, then the others one by one (each joins node 1), and returns
 // once every node accepts AMQP connections and, for a cluster, every node
 // runs as a member.
 func (c *Cluster) Start(ctx context.Context) error {
-	if err := c.startAndWait(ctx, []int{1}); err != nil {
-		return err
-	}
-	var rest []int
-	for i := 2; i <= c.cfg.Nodes; i++ {
-		rest = append(rest, i)
-	}
-	if err := c.startAndWait(ctx, rest); err != nil {
-		return err
+	// One node at a time: nodes joining node 1 at the same time can fail
+	// to boot (seen here with 3.10.8: the third node never came up).
+	for i := 1; i <= c.cfg.Nodes; i++ {
+		if err := c.startAndWait(ctx, []int{i}); err != nil {
+			return err
+		}
 	}
 	if c.cfg.Nodes > 1 {
 		return c.waitMembers(ctx)
@@ -134,6 +132,9 @@ func (c *Cluster) RestartDown(ctx context.Context) ([]int, error) {
 			down = append(down, i)
 		}
 	}
+	if err := c.recordRestarts(down); err != nil {
+		return nil, err
+	}
 	if err := c.startAndWait(ctx, down); err != nil {
 		return down, err
 	}
@@ -141,6 +142,29 @@ func (c *Cluster) RestartDown(ctx context.Context) ([]int, error) {
 		return down, c.WriteLeaderPIDFile(ctx)
 	}
 	return down, nil
+}
+
+// RestartsFile is the log of RestartDown: one line per node start, "<RFC 3339 time> <node name>".
+func (c Config) RestartsFile() string { return filepath.Join(c.StateDir, "restarts.log") }
+
+// recordRestarts appends the nodes about to be restarted to RestartsFile,
+// so tests can count restarts per injection.
+func (c *Cluster) recordRestarts(nodes []int) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(c.cfg.RestartsFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	for _, i := range nodes {
+		fmt.Fprintf(f, "%s %s\n", now, c.cfg.NodeName(i))
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	return nil
 }
 
 // Leader is the node leading the quorum queue Config.Queue.

@@ -2,6 +2,8 @@ package broker
 
 import (
 	"context"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +61,9 @@ func TestClusterLifecycle(t *testing.T) {
 	t.Logf("restarted %v in %v", restarted, time.Since(start))
 	if len(restarted) != 1 || restarted[0] != leader {
 		t.Fatalf("restarted %v, want [%d]", restarted, leader)
+	}
+	if log, err := os.ReadFile(c.Config().RestartsFile()); err != nil || strings.Count(string(log), "\n") != 1 {
+		t.Fatalf("restarts.log = %q (%v), want one line", log, err)
 	}
 	again, err := c.RestartDown(ctx)
 	if err != nil || len(again) != 0 {

@@ -12,10 +12,10 @@
 //     act on a cluster it did not start (Load).
 //   - Start returns when every node accepts AMQP connections and the cluster
 //     is formed (peer discovery with classic_config: node 1 starts first,
-//     the others join it at boot).
+//     then the others one at a time, each joining node 1 at boot).
 //   - RestartDown starts every node whose process is not running, and waits
 //     until they accept connections; nodes that run are left alone, so it is
-//     safe to call again.
+//     safe to call again. Each node it starts is logged in RestartsFile.
 //   - Stop stops every node (SIGTERM, then SIGKILL after a grace period) and
 //     the cluster's epmd, leaving no process behind.
 //

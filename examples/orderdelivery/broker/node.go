@@ -158,7 +158,8 @@ func (c Config) waitAMQP(ctx context.Context, i int) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("broker: %s does not accept AMQP on port %d: %w (last: %v)", c.NodeName(i), c.Port(i), ctx.Err(), err)
+			return fmt.Errorf("broker: %s does not accept AMQP on port %d: %w (last: %v); end of its log:\n%s",
+				c.NodeName(i), c.Port(i), ctx.Err(), err, c.logTail(i, 20))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -176,4 +177,14 @@ func (c Config) ctl(ctx context.Context, bin string, i int, args ...string) (str
 		return "", fmt.Errorf("broker: %s %s: %w: %s", filepath.Base(bin), strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return string(out), nil
+}
+
+// logTail returns the last n lines of node i's log, for error messages.
+func (c Config) logTail(i, n int) string {
+	b, err := os.ReadFile(filepath.Join(c.nodeDir(i), "log", c.NodeName(i)+".log"))
+	if err != nil {
+		b, _ = os.ReadFile(filepath.Join(c.nodeDir(i), "launch.log"))
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
