@@ -5,6 +5,8 @@
 # kubeconfig, logs) but keep the binaries.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
+# alive PID: running and not a zombie (an init that reaps late keeps zombies).
+alive() { local st; st="$(ps -o stat= -p "$1" 2>/dev/null)" && [[ "$st" != Z* ]]; }
 running=()
 for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
   f="$pids/$name.pid"
@@ -15,12 +17,15 @@ for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
 done
 for _ in $(seq 100); do
   left=()
-  for pid in "${running[@]}"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
+  for pid in "${running[@]}"; do if alive "$pid"; then left+=("$pid"); fi; done
   running=("${left[@]}")
   [[ ${#running[@]} -eq 0 ]] && break
   sleep 0.1
 done
-for pid in "${running[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+for pid in "${running[@]}"; do
+  echo "local cluster: pid $pid ignored SIGTERM for 10 s; SIGKILL" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+done
 if [[ "${1:-}" == "--purge" ]]; then
   rm -rf "$state/etcd-data" "$pki" "$kubeconfig" "$state/kwok.yaml" "$logs" "$state/serving-certs"
 fi

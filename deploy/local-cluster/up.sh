@@ -15,7 +15,10 @@ flock 9
 
 server="https://127.0.0.1:$apiserver_port"
 
-alive() { [[ -f "$pids/$1.pid" ]] && kill -0 "$(cat "$pids/$1.pid")" 2>/dev/null; }
+alive() {
+  local st
+  [[ -f "$pids/$1.pid" ]] && st="$(ps -o stat= -p "$(cat "$pids/$1.pid")" 2>/dev/null)" && [[ "$st" != Z* ]]
+}
 ready() {
   [[ -f "$pki/admin.crt" ]] && curl -fsS --max-time 2 --cacert "$pki/ca.crt" \
     --cert "$pki/admin.crt" --key "$pki/admin.key" "$server/readyz" >/dev/null 2>&1
