@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
@@ -54,21 +55,29 @@ func (c *NodeCordon) Revert(ctx context.Context, req fault.Request, _ fault.Stat
 // cordon marks node unschedulable and records that Tempest did it; a node
 // cordoned before (not by Tempest) is left alone and reported in the state.
 func cordon(ctx context.Context, client kubernetes.Interface, name string, run fault.Run) (fault.State, error) {
-	node, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	var state fault.State
+	// kwok and kubelets write node status all the time: a Conflict on the
+	// resourceVersion reads again.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		node, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("node %s: %w", name, APIError(err, "get", "nodes", ""))
+		}
+		if node.Spec.Unschedulable && node.Annotations[AnnotationCordoned] == "" {
+			state = fault.State{"cordoned": "before"}
+			return nil
+		}
+		labels, annotations := runMeta(run)
+		annotations[AnnotationCordoned] = "true"
+		meta := metaPatch(labels, annotations)
+		meta["resourceVersion"] = node.ResourceVersion
+		state = fault.State{"cordoned": "tempest"}
+		return patchNode(ctx, client, name, map[string]any{"metadata": meta, "spec": map[string]any{"unschedulable": true}})
+	})
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", name, APIError(err, "get", "nodes", ""))
-	}
-	if node.Spec.Unschedulable && node.Annotations[AnnotationCordoned] == "" {
-		return fault.State{"cordoned": "before"}, nil
-	}
-	labels, annotations := runMeta(run)
-	annotations[AnnotationCordoned] = "true"
-	meta := metaPatch(labels, annotations)
-	meta["resourceVersion"] = node.ResourceVersion
-	if err := patchNode(ctx, client, name, map[string]any{"metadata": meta, "spec": map[string]any{"unschedulable": true}}); err != nil {
 		return nil, err
 	}
-	return fault.State{"cordoned": "tempest"}, nil
+	return state, nil
 }
 
 // uncordon undoes cordon; a vanished node, or one Tempest did not cordon,

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
@@ -58,22 +59,30 @@ func (s *Scale) Inject(ctx context.Context, req fault.Request) (fault.State, err
 		return nil, err
 	}
 	ns, name := req.Target.Attrs["namespace"], req.Target.Attrs["name"]
-	obj, err := w.get(ctx, ns, name)
+	var original string
+	// Read, then patch on that resourceVersion: a Conflict (the controller
+	// wrote status in between) reads again, so the recorded original is
+	// never stale.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		obj, err := w.get(ctx, ns, name)
+		if err != nil {
+			return err
+		}
+		var recorded bool
+		original, recorded = obj.annotations[AnnotationOriginalReplicas]
+		if !recorded {
+			original = strconv.Itoa(int(obj.replicas))
+		}
+		labels, annotations := runMeta(req.Run)
+		annotations[AnnotationOriginalReplicas] = original
+		meta := metaPatch(labels, annotations)
+		meta["resourceVersion"] = obj.resourceVersion
+		return w.patch(ctx, ns, name, map[string]any{"metadata": meta, "spec": map[string]any{"replicas": spec.Replicas}})
+	})
+	if apierrors.IsNotFound(err) {
+		return nil, errkind.New(errkind.UnknownTarget, "%s %s/%s no longer exists", spec.Kind, ns, name)
+	}
 	if err != nil {
-		return nil, err
-	}
-	original, recorded := obj.annotations[AnnotationOriginalReplicas]
-	if !recorded {
-		original = strconv.Itoa(int(obj.replicas))
-	}
-	labels, annotations := runMeta(req.Run)
-	annotations[AnnotationOriginalReplicas] = original
-	meta := metaPatch(labels, annotations)
-	// The resourceVersion makes the patch fail with a Conflict if the object
-	// changed since it was read, so the recorded original is never stale.
-	meta["resourceVersion"] = obj.resourceVersion
-	patch := map[string]any{"metadata": meta, "spec": map[string]any{"replicas": spec.Replicas}}
-	if err := w.patch(ctx, ns, name, patch); err != nil {
 		return nil, err
 	}
 	return fault.State{"originalReplicas": original}, nil
