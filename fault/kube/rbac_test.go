@@ -1,15 +1,14 @@
 package kube_test
 
 import (
-	"bytes"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
@@ -19,32 +18,17 @@ import (
 )
 
 const (
-	workerUser      = "system:serviceaccount:tempest-system:tempest-worker"
-	targetNamespace = "chaos-demo" // bound in deploy/worker/targets.yaml
+	workerUser      = kubeenv.WorkerUser
+	targetNamespace = kubeenv.TargetNamespace
 )
-
-// applyWorkerManifests runs `kubectl apply -k deploy/worker` against the
-// local cluster and fails on any error or warning.
-func applyWorkerManifests(t *testing.T, kubeconfig string) {
-	t.Helper()
-	dir := filepath.Join(kubeenv.RepoRoot(t), "deploy", "worker")
-	cmd := exec.CommandContext(t.Context(), "kubectl", "--kubeconfig", kubeconfig, "apply", "-k", dir)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("kubectl apply -k deploy/worker: %v\n%s%s", err, out.String(), errOut.String())
-	}
-	if s := strings.TrimSpace(errOut.String()); s != "" {
-		t.Fatalf("kubectl apply -k deploy/worker was not clean:\n%s", s)
-	}
-	t.Logf("kubectl apply -k deploy/worker:\n%s", out.String())
-}
 
 func TestWorkerServiceAccountRBAC(t *testing.T) {
 	admin, kubeconfig := kubeenv.Cluster(t)
-	applyWorkerManifests(t, kubeconfig)
+	kubeenv.ApplyWorkerManifests(t, kubeconfig)
 	ac := kubeenv.NewClient(t, admin)
-	wc := kubeenv.NewClient(t, kubeenv.Impersonate(admin, workerUser))
+	// The ServiceAccount's own token, as the worker in deploy/worker has it.
+	kubeenv.EnsureServiceAccount(t, ac, kubeenv.WorkerNamespace)
+	wc := workerClient(t, admin)
 
 	kubeenv.EnsureServiceAccount(t, ac, targetNamespace)
 	name := "rbac-" + rand.String(5)
@@ -116,6 +100,7 @@ func TestWorkerServiceAccountRBAC(t *testing.T) {
 		}
 		_, err = pd.Inject(t.Context(), fault.Request{Run: run, Fault: podDelete(elsewhere), Target: adminTargets[0]})
 		assertKind(t, err, "Forbidden", "delete pods", elsewhere, workerUser)
+		t.Logf("forbidden delete: %v", err)
 
 		sf := experiment.Fault{Name: "scale", Scale: &experiment.ScaleFault{Kind: experiment.WorkloadDeployment,
 			Selector: experiment.KubeSelector{Namespace: elsewhere, Names: []string{name}}}}
@@ -131,6 +116,11 @@ func TestWorkerServiceAccountRBAC(t *testing.T) {
 		_, err = kube.NewNodeCordon(wc).Targets(t.Context(), nodeFault)
 		assertKind(t, err, "Forbidden", "list nodes", "cluster-wide")
 
+		// Impersonating the account gets the same answer as its token.
+		ic := kubeenv.NewClient(t, kubeenv.Impersonate(admin, workerUser))
+		_, err = kube.NewPodDelete(ic).Targets(t.Context(), podDelete(elsewhere))
+		assertKind(t, err, "Forbidden", "list pods", elsewhere)
+
 		// Nothing was touched.
 		victim := adminTargets[0].Attrs["name"]
 		p, err := ac.CoreV1().Pods(elsewhere).Get(t.Context(), victim, metav1.GetOptions{})
@@ -138,4 +128,15 @@ func TestWorkerServiceAccountRBAC(t *testing.T) {
 			t.Fatalf("pod %s after the forbidden delete: %v", victim, err)
 		}
 	})
+}
+
+// workerClient is a client holding a real token (TokenRequest) of
+// deploy/worker's ServiceAccount.
+func workerClient(t *testing.T, admin *rest.Config) kubernetes.Interface {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeenv.ServiceAccountKubeconfig(t, admin, kubeenv.WorkerNamespace, kubeenv.WorkerServiceAccount))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kubeenv.NewClient(t, cfg)
 }
