@@ -27,6 +27,10 @@ func (a *Activities) SelectTargets(ctx context.Context, in SelectInput) ([]exper
 	if err != nil {
 		return nil, classify(err)
 	}
+	// A protected namespace is refused before anything in it is listed.
+	if err := a.Guard.checkNamespace(in.Fault, in.Safety, in.Fault.Namespace()); err != nil {
+		return nil, classify(err)
+	}
 	beats := startPulse(ctx, nil)
 	defer beats.Stop()
 	matched, err := impl.Targets(ctx, in.Fault)
@@ -96,11 +100,18 @@ type Guard struct {
 // Kubernetes namespace.
 const NamespaceAttr = "namespace"
 
+// checkNamespace refuses a protected namespace the experiment does not allow.
+func (g Guard) checkNamespace(f experiment.Fault, s experiment.Safety, ns string) error {
+	if ns != "" && slices.Contains(g.ProtectedNamespaces, ns) && !slices.Contains(s.AllowNamespaces, ns) {
+		return errkind.New(errkind.Refused, "fault %q: namespace %q is protected; list it in spec.safety.allowNamespaces to allow it", f.Name, ns)
+	}
+	return nil
+}
+
 func (g Guard) check(f experiment.Fault, s experiment.Safety, matched []experiment.Target) error {
 	for _, t := range matched {
-		ns := t.Attrs[NamespaceAttr]
-		if ns != "" && slices.Contains(g.ProtectedNamespaces, ns) && !slices.Contains(s.AllowNamespaces, ns) {
-			return errkind.New(errkind.Refused, "fault %q: namespace %q is protected; list it in spec.safety.allowNamespaces to allow it", f.Name, ns)
+		if err := g.checkNamespace(f, s, t.Attrs[NamespaceAttr]); err != nil {
+			return err
 		}
 	}
 	limit := s.MaxBlastRadiusPercent

@@ -1,10 +1,15 @@
 package activities
 
 import (
+	"context"
+	"errors"
 	"testing"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/fault"
 )
 
 func TestSelectionCount(t *testing.T) {
@@ -59,5 +64,31 @@ func TestGuardRefusesBlastRadiusOverLimit(t *testing.T) {
 	f.Value = 50
 	if err := g.check(f, experiment.Safety{MaxBlastRadiusPercent: 50}, nsTargets("apps", 10)); err != nil {
 		t.Fatalf("at the limit: %v", err)
+	}
+}
+
+// listingFault counts how often its targets were listed.
+type listingFault struct{ listed int }
+
+func (l *listingFault) Targets(context.Context, experiment.Fault) ([]experiment.Target, error) {
+	l.listed++
+	return nil, nil
+}
+func (l *listingFault) Inject(context.Context, fault.Request) (fault.State, error) { return nil, nil }
+func (l *listingFault) Revert(context.Context, fault.Request, fault.State) error   { return nil }
+
+func TestProtectedNamespaceRefusedBeforeListing(t *testing.T) {
+	impl := &listingFault{}
+	faults := fault.NewRegistry()
+	faults.Register(experiment.FaultPodDelete, impl)
+	a := &Activities{Faults: faults, Guard: Guard{ProtectedNamespaces: DefaultProtectedNamespaces}}
+	f := experiment.Fault{Name: "delete", PodDelete: &experiment.PodDeleteFault{Selector: experiment.KubeSelector{Namespace: "kube-system"}}}
+	_, err := a.SelectTargets(context.Background(), SelectInput{Fault: f})
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != errkind.Refused || !appErr.NonRetryable() {
+		t.Fatalf("got %v, want a non-retryable Refused error", err)
+	}
+	if impl.listed != 0 {
+		t.Fatal("pods of a protected namespace were listed before the refusal")
 	}
 }

@@ -78,3 +78,35 @@ type NetworkPartitionFault struct {
 	// Direction is the traffic denied (default both).
 	Direction Direction `json:"direction,omitempty"`
 }
+
+// Namespace is the Kubernetes namespace a fault's selector names, "" for
+// faults that have none (process, node faults).
+func (f Fault) Namespace() string {
+	for _, sel := range []*KubeSelector{f.podDeleteSelector(), f.scaleSelector(), f.partitionSelector()} {
+		if sel != nil {
+			return sel.Namespace
+		}
+	}
+	return ""
+}
+
+func (f Fault) podDeleteSelector() *KubeSelector {
+	if f.PodDelete == nil {
+		return nil
+	}
+	return &f.PodDelete.Selector
+}
+
+func (f Fault) scaleSelector() *KubeSelector {
+	if f.Scale == nil {
+		return nil
+	}
+	return &f.Scale.Selector
+}
+
+func (f Fault) partitionSelector() *KubeSelector {
+	if f.NetworkPartition == nil {
+		return nil
+	}
+	return &f.NetworkPartition.Selector
+}

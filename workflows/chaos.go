@@ -46,7 +46,7 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time
 			var err error
 			if targets, err = r.selectTargets(ctx, f); err != nil {
 				if ctx.Err() == nil {
-					r.engineError(fmt.Sprintf("fault %q injection %d: %v", f.Name, k+1, err))
+					r.engineError(fmt.Sprintf("fault %q injection %d: %s", f.Name, k+1, reason(err)))
 				}
 				return
 			}
@@ -81,7 +81,7 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, target
 		err := fut.Get(safe, &res)
 		if err != nil && changedNothing(err) {
 			ok = false
-			r.engineError(fmt.Sprintf("inject of %s into %s failed: %v", f.Name, req.Target.ID, err))
+			r.engineError(fmt.Sprintf("inject of %s into %s failed: %s", f.Name, req.Target.ID, reason(err)))
 			return
 		}
 		e := &revertEntry{fault: fi, req: req, state: res.State, uncertain: err != nil}
@@ -91,7 +91,7 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, target
 		r.faults[fi].Targets = appendUnique(r.faults[fi].Targets, req.Target.ID)
 		if err != nil {
 			ok = false
-			r.engineError(fmt.Sprintf("inject of %s into %s did not complete, reverting it to be safe: %v", f.Name, req.Target.ID, err))
+			r.engineError(fmt.Sprintf("inject of %s into %s did not complete, reverting it to be safe: %s", f.Name, req.Target.ID, reason(err)))
 		}
 	}
 	if f.Sequence == experiment.SequenceSerial {

@@ -77,7 +77,7 @@ func (r *run) preflight(ctx workflow.Context) ([][]experiment.Target, bool) {
 	var ids []string
 	for i, fut := range futs {
 		if err := fut.Get(ctx, &first[i]); err != nil {
-			r.errors = append(r.errors, fmt.Sprintf("pre-flight of fault %q: %v", faults[i].Name, err))
+			r.errors = append(r.errors, fmt.Sprintf("pre-flight of fault %q: %s", faults[i].Name, reason(err)))
 			continue
 		}
 		r.targets = append(r.targets, experiment.FaultTargets{Fault: faults[i].Name, Targets: first[i]})

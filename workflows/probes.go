@@ -36,7 +36,7 @@ func (r *run) checkAll(ctx workflow.Context, want func(experiment.Probe) bool) [
 		p := r.exp.Spec.Probes[out[i].index]
 		if err := fut.Get(ctx, &out[i].result); err != nil {
 			out[i].result = experiment.ProbeResult{Name: p.Name, Mode: p.Mode, Weight: p.Weight}
-			r.errors = append(r.errors, fmt.Sprintf("probe %q could not run: %v", p.Name, err))
+			r.errors = append(r.errors, fmt.Sprintf("probe %q could not run: %s", p.Name, reason(err)))
 		}
 	}
 	return out
@@ -89,7 +89,7 @@ func (r *run) collect(ctx workflow.Context, w *watcher) {
 		w.result.Result = experiment.ProbeResult{Name: w.probe.Name, Mode: w.probe.Mode, Weight: w.probe.Weight}
 	default:
 		w.result.Result = experiment.ProbeResult{Name: w.probe.Name, Mode: w.probe.Mode, Weight: w.probe.Weight}
-		r.errors = append(r.errors, fmt.Sprintf("probe %q could not run: %v", w.probe.Name, err))
+		r.errors = append(r.errors, fmt.Sprintf("probe %q could not run: %s", w.probe.Name, reason(err)))
 	}
 	if w.result.Breached {
 		r.stop(fmt.Sprintf("probe %q failed with stopOnFailure: %s", w.probe.Name, firstFailureDetail(w.result.Result)))

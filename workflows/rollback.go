@@ -84,7 +84,7 @@ func (r *run) revert(ctx workflow.Context, e *revertEntry) {
 		r.revertFailed = true
 		r.leftBehind = append(r.leftBehind, e.describe())
 		r.faults[e.fault].LeftBehind = append(r.faults[e.fault].LeftBehind, e.req.Target.ID)
-		r.errors = append(r.errors, fmt.Sprintf("revert of %s failed, it may be left behind: %v", e.describe(), err))
+		r.errors = append(r.errors, fmt.Sprintf("revert of %s failed, it may be left behind: %s", e.describe(), reason(err)))
 		return
 	}
 	e.status = revertDone

@@ -108,7 +108,7 @@ func (r *run) collectLoad(ctx workflow.Context, f workflow.Future) {
 		}
 	case errors.As(err, &canceled):
 	default:
-		r.errors = append(r.errors, fmt.Sprintf("load could not run: %v", err))
+		r.errors = append(r.errors, fmt.Sprintf("load could not run: %s", reason(err)))
 	}
 	r.load = &rep
 }
