@@ -1,6 +1,9 @@
 // Package bench holds Tempest's end-to-end benchmarks, each measured side by
 // side with its baseline in the same run (see the README for figures):
 //
+//   - BenchmarkStartToPodDelete: from starter.Start to the API server
+//     reporting a broker pod deleted, on the local cluster, against
+//     BenchmarkBarePodDelete, a bare client-go force delete.
 //   - BenchmarkStartToInject: from starter.Start to the target process
 //     being killed, on the embedded server with an in-process worker,
 //     against BenchmarkRawKill, the bare kill(2) of the same kind of process.
