@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tempest-chaos/tempest/examples/orderdelivery/broker"
+	"github.com/tempest-chaos/tempest/examples/orderdelivery/ferretsqlite"
+	"github.com/tempest-chaos/tempest/examples/orderdelivery/orders"
 	"github.com/tempest-chaos/tempest/examples/orderdelivery/system"
 	"github.com/tempest-chaos/tempest/mongoembed"
 )
@@ -144,6 +146,11 @@ func (e *Env) up(ctx context.Context, cfg Config) error {
 			return err
 		}
 		e.systems = append(e.systems, sys)
+		if e.mongo != nil {
+			if err := ferretsqlite.IndexIDs(ctx, filepath.Join(e.stateDir, "mongo"), ver.p.Database, orders.Collection); err != nil {
+				return err
+			}
+		}
 		prefix := strings.ToUpper(string(ver.v)) + "_"
 		cc := clusters[k].Config()
 		ports := make([]string, cc.Nodes)

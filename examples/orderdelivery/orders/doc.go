@@ -13,9 +13,10 @@
 // document: two concurrent updates can lose one of them (measured: an order
 // marked delivered by the consumer reverted to isDelivered:false by the
 // relay's concurrent "mark sent"). So each document has one writer at a
-// time: the order service inserts it, the relay marks its outbox entry sent
-// (only while pending), and only then the delivery service marks it
-// delivered (see OutboxSent).
+// time: the order service inserts it, the relay marks its outbox entry sent,
+// and only then the delivery service marks it delivered (see OutboxSent).
+// Updates filter on _id alone, the only filter FerretDB's SQLite backend
+// pushes down to an index.
 //
 // Contract: every method honours its context; MarkDelivered is idempotent
 // (delivering an order twice changes nothing the second time); the order id

@@ -32,7 +32,8 @@ type Store struct {
 	coll   *mongo.Collection
 }
 
-// Open connects to uri, checks the server answers, and uses database.
+// Open connects to uri, checks the server answers, and uses database,
+// creating the orders collection if needed.
 func Open(ctx context.Context, uri, database string) (*Store, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(10 * time.Second))
 	if err != nil {
@@ -42,7 +43,29 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 		_ = client.Disconnect(ctx)
 		return nil, fmt.Errorf("orders: ping %s: %w", uri, err)
 	}
-	return &Store{client: client, coll: client.Database(database).Collection(Collection)}, nil
+	db := client.Database(database)
+	if err := ensureCollection(ctx, db); err != nil {
+		_ = client.Disconnect(ctx)
+		return nil, err
+	}
+	return &Store{client: client, coll: db.Collection(Collection)}, nil
+}
+
+// ensureCollection creates the orders collection unless it exists, so
+// callers may tune it (see package ferretsqlite) before the first order.
+func ensureCollection(ctx context.Context, db *mongo.Database) error {
+	names, err := db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: Collection}})
+	if err != nil {
+		return fmt.Errorf("orders: list collections: %w", err)
+	}
+	if len(names) > 0 {
+		return nil
+	}
+	var cmdErr mongo.CommandError
+	if err := db.CreateCollection(ctx, Collection); err != nil && !(errors.As(err, &cmdErr) && cmdErr.Code == 48) { // 48: NamespaceExists
+		return fmt.Errorf("orders: create collection: %w", err)
+	}
+	return nil
 }
 
 // Close disconnects from the server.
@@ -114,21 +137,18 @@ func (s *Store) Pending(ctx context.Context, olderThan time.Time, limit int) ([]
 	return ids, nil
 }
 
-// MarkSent clears the pending flag of the outbox entries of ids.
+// MarkSent clears the pending flag of the outbox entries of ids, one update
+// per order: FerretDB's SQLite backend pushes down only a filter that is
+// exactly {_id: <value>}, any other filter scans the whole collection.
 func (s *Store) MarkSent(ctx context.Context, ids []string, now time.Time) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	filter := bson.D{
-		{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}},
-		{Key: FieldOutboxPending, Value: true},
-	}
 	update := bson.D{{Key: "$set", Value: bson.D{
 		{Key: FieldOutboxPending, Value: false},
 		{Key: fieldOutboxSent, Value: now},
 	}}}
-	if _, err := s.coll.UpdateMany(ctx, filter, update); err != nil {
-		return fmt.Errorf("orders: mark sent: %w", err)
+	for k, id := range ids {
+		if _, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
+			return fmt.Errorf("orders: mark sent (%d of %d done): %w", k, len(ids), err)
+		}
 	}
 	return nil
 }

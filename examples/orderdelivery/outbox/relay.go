@@ -85,12 +85,19 @@ type Relay struct {
 	pub   Publisher
 	cfg   Config
 	queue chan string
+	// marked holds the entries this relay marked sent recently, with the
+	// time; only Run's goroutine touches it.
+	marked map[string]time.Time
 }
+
+// markedRetention is how long an entry marked sent is remembered, so that
+// an id still waiting in the queue after a sweep handled it is skipped.
+const markedRetention = 5 * time.Minute
 
 // New returns a relay; call Run to start it.
 func New(store Store, pub Publisher, cfg Config) *Relay {
 	cfg = cfg.withDefaults()
-	return &Relay{store: store, pub: pub, cfg: cfg, queue: make(chan string, cfg.QueueSize)}
+	return &Relay{store: store, pub: pub, cfg: cfg, queue: make(chan string, cfg.QueueSize), marked: map[string]time.Time{}}
 }
 
 // Enqueue asks for id to be published soon. It never blocks: when the queue
@@ -120,6 +127,7 @@ func (r *Relay) Run(ctx context.Context) error {
 				continue
 			}
 			batch = ids
+			r.forget()
 		}
 		if err := r.deliver(ctx, batch); err != nil {
 			return err
@@ -143,6 +151,7 @@ func (r *Relay) fill(batch []string) []string {
 // deliver publishes ids until every one is confirmed and marks the confirmed
 // ones sent. It returns only ctx's error.
 func (r *Relay) deliver(ctx context.Context, ids []string) error {
+	ids = r.unmarked(ids)
 	backoff := r.cfg.MinBackoff
 	for len(ids) > 0 {
 		confirmed, err := r.pub.Publish(ctx, ids)
@@ -154,6 +163,11 @@ func (r *Relay) deliver(ctx context.Context, ids []string) error {
 				// Left pending: the sweep publishes them again and the
 				// idempotent consumer ignores the duplicates.
 				r.cfg.Logger.Warn("outbox mark sent failed", "entries", len(confirmed), "err", merr)
+			} else {
+				now := r.cfg.Now()
+				for _, id := range confirmed {
+					r.marked[id] = now
+				}
 			}
 			ids = without(ids, confirmed)
 		}
@@ -190,4 +204,27 @@ func without(ids, remove []string) []string {
 		}
 	}
 	return kept
+}
+
+// unmarked drops the ids this relay already marked sent: publishing them
+// again would be harmless for the consumer, but marking them again could
+// race the delivery service's update of the same document.
+func (r *Relay) unmarked(ids []string) []string {
+	kept := ids[:0:0]
+	for _, id := range ids {
+		if _, done := r.marked[id]; !done {
+			kept = append(kept, id)
+		}
+	}
+	return kept
+}
+
+// forget drops marks older than markedRetention.
+func (r *Relay) forget() {
+	cutoff := r.cfg.Now().Add(-markedRetention)
+	for id, at := range r.marked {
+		if at.Before(cutoff) {
+			delete(r.marked, id)
+		}
+	}
 }

@@ -240,3 +240,22 @@ func TestEnqueueNeverBlocks(t *testing.T) {
 		t.Fatal("Enqueue blocked on a full queue")
 	}
 }
+
+// TestRelaySkipsWhatItAlreadyMarked: an id the sweep already delivered and
+// marked, still waiting in the queue, is neither published nor marked again.
+func TestRelaySkipsWhatItAlreadyMarked(t *testing.T) {
+	store := newMemStore("x")
+	pub := &script{}
+	r := New(store, pub, testConfig(nil))
+	runUntil(t, r, func() bool { return len(store.stillPending()) == 0 })
+	r.Enqueue("x")
+	if err := r.deliver(t.Context(), r.fill(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if n := pub.count("x"); n != 1 {
+		t.Fatalf("x published %d times, want 1", n)
+	}
+	if len(store.markedTwice) != 0 {
+		t.Fatalf("marked sent twice: %v", store.markedTwice)
+	}
+}

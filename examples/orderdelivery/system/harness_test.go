@@ -13,17 +13,32 @@ import (
 	"time"
 
 	"github.com/tempest-chaos/tempest/examples/orderdelivery/broker"
+	"github.com/tempest-chaos/tempest/examples/orderdelivery/ferretsqlite"
+	"github.com/tempest-chaos/tempest/examples/orderdelivery/orders"
 	"github.com/tempest-chaos/tempest/mongoembed"
 )
 
-// startMongo starts an embedded FerretDB for one test.
+// database is the database the integration tests use.
+const database = "delivery"
+
+// startMongo starts an embedded FerretDB for one test, with the orders
+// collection indexed as the demo indexes it (package ferretsqlite).
 func startMongo(t *testing.T) string {
 	t.Helper()
-	srv, err := mongoembed.Start(t.Context(), mongoembed.Config{Dir: t.TempDir()})
+	dir := t.TempDir()
+	srv, err := mongoembed.Start(t.Context(), mongoembed.Config{Dir: dir})
 	if err != nil {
 		t.Fatalf("embedded FerretDB: %v", err)
 	}
 	t.Cleanup(srv.Close)
+	store, err := orders.Open(t.Context(), srv.URI(), database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = store.Close(t.Context())
+	if err := ferretsqlite.IndexIDs(t.Context(), dir, database, orders.Collection); err != nil {
+		t.Fatal(err)
+	}
 	return srv.URI()
 }
 

@@ -43,7 +43,7 @@ func TestV1LosesOrdersWhenItsBrokerIsKilled(t *testing.T) {
 	defer cancel()
 	began := time.Now()
 	c := startBrokers(t, broker.Config{Nodes: 1, BasePort: 36672, EPMDPort: 36369, NamePrefix: "sysv1"})
-	sys, err := Start(ctx, Config{Version: V1, MongoURI: startMongo(t), Database: "delivery", BrokerURLs: c.URLs()})
+	sys, err := Start(ctx, Config{Version: V1, MongoURI: startMongo(t), Database: database, BrokerURLs: c.URLs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestV2LosesNoOrderWhenTheQueueLeaderIsKilled(t *testing.T) {
 	defer cancel()
 	began := time.Now()
 	c := startBrokers(t, broker.Config{Nodes: 3, BasePort: 36682, EPMDPort: 36370, NamePrefix: "sysv2", Queue: "orders"})
-	sys, err := Start(ctx, Config{Version: V2, MongoURI: startMongo(t), Database: "delivery", BrokerURLs: c.URLs()})
+	sys, err := Start(ctx, Config{Version: V2, MongoURI: startMongo(t), Database: database, BrokerURLs: c.URLs()})
 	if err != nil {
 		t.Fatal(err)
 	}
