@@ -4,6 +4,7 @@ package secret
 
 import (
 	"context"
+	"fmt"
 
 	"os"
 	"strings"
@@ -74,4 +75,22 @@ func Redact(s string, values ...string) string {
 		}
 	}
 	return s
+}
+
+// ResolveMap resolves every value of refs (headers, environment). secrets
+// lists the values that came from references, for Redact; an error names
+// the key, never a value.
+func (r Resolver) ResolveMap(ctx context.Context, refs map[string]experiment.SecretRef) (values map[string]string, secrets []string, err error) {
+	values = make(map[string]string, len(refs))
+	for name, ref := range refs {
+		v, err := r.Resolve(ctx, ref)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if IsReference(ref) {
+			secrets = append(secrets, v)
+		}
+		values[name] = v
+	}
+	return values, secrets, nil
 }

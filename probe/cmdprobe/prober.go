@@ -172,15 +172,12 @@ func judge(c *experiment.CmdProbe, exitCode int, stdout []byte) (value string, p
 // environment is the worker's environment plus the resolved Env; secrets
 // lists values that came from references.
 func (pr *Prober) environment(ctx context.Context, refs map[string]experiment.SecretRef) (env, secrets []string, err error) {
+	values, secrets, err := pr.resolver.ResolveMap(ctx, refs)
+	if err != nil {
+		return nil, nil, err
+	}
 	env = os.Environ()
-	for name, ref := range refs {
-		v, err := pr.resolver.Resolve(ctx, ref)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if secret.IsReference(ref) {
-			secrets = append(secrets, v)
-		}
+	for name, v := range values {
 		env = append(env, name+"="+v)
 	}
 	return env, secrets, nil

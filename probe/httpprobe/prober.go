@@ -201,16 +201,12 @@ func (r request) judge(status int, took time.Duration, body []byte) (value strin
 // resolveHeaders resolves every header value; secrets lists the values that
 // came from references, for redaction.
 func (pr *Prober) resolveHeaders(ctx context.Context, refs map[string]experiment.SecretRef) (http.Header, []string, error) {
-	headers := make(http.Header, len(refs))
-	var secrets []string
-	for name, ref := range refs {
-		v, err := pr.resolver.Resolve(ctx, ref)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if secret.IsReference(ref) {
-			secrets = append(secrets, v)
-		}
+	values, secrets, err := pr.resolver.ResolveMap(ctx, refs)
+	if err != nil {
+		return nil, nil, err
+	}
+	headers := make(http.Header, len(values))
+	for name, v := range values {
 		headers.Set(name, v)
 	}
 	return headers, secrets, nil
