@@ -61,7 +61,9 @@ type probeLine struct {
 	Passed         bool                 `json:"passed"`
 	SuccessPercent float64              `json:"successPercent"`
 	Observations   int                  `json:"observations"`
-	Detail         string               `json:"detail,omitempty"`
+	// Value is the last measured value, Detail why the first failure failed.
+	Value  string `json:"value,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 type faultLine struct {
@@ -84,6 +86,9 @@ func newReport(run *starter.Run, res experiment.Result, events int, took time.Du
 	}
 	for _, p := range res.Probes {
 		line := probeLine{Name: p.Name, Mode: p.Mode, Passed: p.Passed, SuccessPercent: p.SuccessPercent, Observations: p.Observations}
+		if p.Last != nil {
+			line.Value = p.Last.Value
+		}
 		if !p.Passed && p.FirstFailure != nil {
 			line.Detail = p.FirstFailure.Detail
 		}
@@ -116,7 +121,11 @@ func (r report) writeText(w io.Writer) {
 		fmt.Fprintf(w, "  fault %-20s injections %d, reverts %d\n", f.Name, f.Injections, f.Reverts)
 	}
 	for _, p := range r.Probes {
-		fmt.Fprintf(w, "  probe %-20s %-10s %s  %.0f%% of %d observations\n", p.Name, p.Mode, passFail(p.Passed), p.SuccessPercent, p.Observations)
+		fmt.Fprintf(w, "  probe %-20s %-10s %s  %.0f%% of %d observations", p.Name, p.Mode, passFail(p.Passed), p.SuccessPercent, p.Observations)
+		if p.Value != "" {
+			fmt.Fprintf(w, ", last value %s", p.Value)
+		}
+		fmt.Fprintln(w)
 	}
 	if r.Load != nil {
 		writeLoadText(w, r.Load)
