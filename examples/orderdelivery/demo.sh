@@ -68,7 +68,7 @@ for v in v1 v2; do
   "$bin/tempest" run "$spec" | tee "$state/$v.txt"
   set -e
   verdict=$(sed -n 's/^Experiment [^:]*: \([A-Za-z]*\).*/\1/p' "$state/$v.txt" | head -1)
-  lost=$(sed -n 's/.*probe no-undelivered-order .*last value \([0-9]*\).*/\1/p' "$state/$v.txt" | head -1)
+  lost=$(sed -n 's/.*probe no-undelivered-order .*last value[^0-9]*\([0-9][0-9]*\).*/\1/p' "$state/$v.txt" | head -1)
   link=$(sed -n 's/^  UI: //p' "$state/$v.txt" | tail -1)
   summary+=("$v: ${verdict:-unknown}, lost orders: ${lost:-?}, $link")
 done
