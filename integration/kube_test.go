@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -157,4 +158,68 @@ func TestCleanupAfterWorkerAndServerDie(t *testing.T) {
 	if *sts.Spec.Replicas != 3 {
 		t.Fatalf("replicas %d after cleanup, want the original 3", *sts.Spec.Replicas)
 	}
+}
+
+// TestSafetyRefusalsTouchNothing: a protected namespace, a blast radius over
+// the limit and a selector that matches nothing are each refused at
+// pre-flight with a one-line reason, and no broker pod is touched.
+func TestSafetyRefusalsTouchNothing(t *testing.T) {
+	admin, kubeconfig := kubeenv.Cluster(t)
+	client := kubeenv.NewClient(t, admin)
+	brokerReady(t, kubeconfig, client)
+	before := podUIDs(t, client)
+	e := newEnv(t)
+	workertest.Start(t, e.c, "it-safety", worker.Config{Kube: client})
+
+	podDelete := func(name string, sel experiment.KubeSelector, safety experiment.Safety) experiment.Experiment {
+		return experiment.Experiment{
+			Kind: experiment.KindExperiment, Metadata: experiment.Metadata{Name: name},
+			Spec: experiment.Spec{Safety: safety, Faults: []experiment.Fault{{
+				Name: "delete", Duration: experiment.Duration(5 * time.Second),
+				PodDelete: &experiment.PodDeleteFault{Force: true, Selector: sel},
+			}}},
+		}
+	}
+	brokers := experiment.KubeSelector{Namespace: "chaos-demo", LabelSelector: "app.kubernetes.io/name=pubsub"}
+	cases := []struct {
+		name string
+		exp  experiment.Experiment
+		want string
+	}{
+		{"protected-namespace", podDelete("protected", experiment.KubeSelector{Namespace: "kube-system", LabelSelector: "component=kube-apiserver"}, experiment.Safety{}), `namespace "kube-system" is protected`},
+		{"blast-radius", podDelete("blast-radius", brokers, experiment.Safety{MaxBlastRadiusPercent: 50}), "over spec.safety.maxBlastRadiusPercent 50%"},
+		{"no-match", podDelete("no-match", experiment.KubeSelector{Namespace: "chaos-demo", LabelSelector: "app=nothing"}, experiment.Safety{}), "selector matches nothing"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, res := e.runToEnd(t, c.exp, "it-safety", time.Minute)
+			if res.Verdict != experiment.VerdictErrored || len(res.Reasons) != 1 {
+				t.Fatalf("verdict %s, reasons %q; want Errored with one reason", res.Verdict, res.Reasons)
+			}
+			if r := res.Reasons[0]; !strings.Contains(r, c.want) || strings.Contains(r, "\n") {
+				t.Fatalf("reason %q, want one line containing %q", r, c.want)
+			}
+			if res.Faults[0].Injections != 0 {
+				t.Fatal("something was injected")
+			}
+		})
+	}
+	if after := podUIDs(t, client); strings.Join(after, ",") != strings.Join(before, ",") {
+		t.Fatalf("broker pods changed: %v -> %v", before, after)
+	}
+}
+
+// podUIDs lists the broker pods' UIDs, sorted by name.
+func podUIDs(t *testing.T, client kubernetes.Interface) []string {
+	t.Helper()
+	pods, err := client.CoreV1().Pods("chaos-demo").List(context.Background(), metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=pubsub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, p := range pods.Items {
+		uids = append(uids, p.Name+"="+string(p.UID))
+	}
+	sort.Strings(uids)
+	return uids
 }
