@@ -109,7 +109,7 @@ func (pr *Prober) Observe(ctx context.Context, p experiment.Probe) (experiment.O
 	if err != nil {
 		return experiment.Observation{}, err
 	}
-	headers, secrets, err := pr.resolveHeaders(ctx, r.spec.Headers)
+	headers, secrets, err := ResolveHeaders(ctx, pr.resolver, r.spec.Headers)
 	if err != nil {
 		return experiment.Observation{}, fmt.Errorf("probe %s: http.headers: %w", p.Name, err)
 	}
@@ -198,10 +198,11 @@ func (r request) judge(status int, took time.Duration, body []byte) (value strin
 	return value, problems
 }
 
-// resolveHeaders resolves every header value; secrets lists the values that
-// came from references, for redaction.
-func (pr *Prober) resolveHeaders(ctx context.Context, refs map[string]experiment.SecretRef) (http.Header, []string, error) {
-	values, secrets, err := pr.resolver.ResolveMap(ctx, refs)
+// ResolveHeaders resolves every header value on the worker; secrets lists
+// the values that came from references, for redaction. The Prometheus probe
+// uses it too.
+func ResolveHeaders(ctx context.Context, r secret.Resolver, refs map[string]experiment.SecretRef) (http.Header, []string, error) {
+	values, secrets, err := r.ResolveMap(ctx, refs)
 	if err != nil {
 		return nil, nil, err
 	}

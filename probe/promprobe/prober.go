@@ -16,6 +16,7 @@ import (
 	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/probe"
+	"github.com/tempest-chaos/tempest/probe/httpprobe"
 	"github.com/tempest-chaos/tempest/secret"
 )
 
@@ -87,7 +88,7 @@ func (pr *Prober) Observe(ctx context.Context, p experiment.Probe) (experiment.O
 	if err != nil {
 		return experiment.Observation{}, err
 	}
-	headers, secrets, err := pr.resolveHeaders(ctx, m.Headers)
+	headers, secrets, err := httpprobe.ResolveHeaders(ctx, pr.resolver, m.Headers)
 	if err != nil {
 		return experiment.Observation{}, fmt.Errorf("probe %s: prometheus.headers: %w", p.Name, err)
 	}
@@ -131,20 +132,6 @@ func (pr *Prober) Observe(ctx context.Context, p experiment.Probe) (experiment.O
 		obs.Detail = detail
 	}
 	return obs, nil
-}
-
-// resolveHeaders resolves every header value; secrets lists the values
-// that came from references, for redaction.
-func (pr *Prober) resolveHeaders(ctx context.Context, refs map[string]experiment.SecretRef) (http.Header, []string, error) {
-	values, secrets, err := pr.resolver.ResolveMap(ctx, refs)
-	if err != nil {
-		return nil, nil, err
-	}
-	headers := make(http.Header, len(values))
-	for name, v := range values {
-		headers.Set(name, v)
-	}
-	return headers, secrets, nil
 }
 
 func describeFailure(ctx context.Context, took time.Duration, err error) string {
