@@ -139,7 +139,9 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 				r.progress.Sent = sentBefore + sent.Load()
 				return nil
 			}
-			r.record(res, false)
+			// A result that lands after cancellation, before this loop
+			// sees ctx.Done, was aborted by us like those drain sees.
+			r.record(res, ctx.Err() != nil)
 		case <-tick.C:
 			snapshot()
 		case <-ctx.Done():
