@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,12 +39,21 @@ func newSeedEnv(t *testing.T, queue string) *seedEnv {
 		t.Fatalf("build orderdelivery: %v\n%s", err, out)
 	}
 	state := filepath.Join(root, ".tempest", "orderdelivery")
-	_ = os.RemoveAll(state)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	sys, err := demoenv.Up(ctx, demoenv.DefaultConfig(state))
-	if err != nil {
-		t.Fatalf("demo environment (needs rabbitmq-server, run as root): %v", err)
+	// A RabbitMQ node on a loaded machine occasionally never comes up: the
+	// environment gets a second, fresh try before the test gives up.
+	var sys *demoenv.Env
+	var errs []error
+	for attempt := 1; attempt <= 2 && sys == nil; attempt++ {
+		_ = os.RemoveAll(state)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		var err error
+		if sys, err = demoenv.Up(ctx, demoenv.DefaultConfig(state)); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+	}
+	if sys == nil {
+		t.Fatalf("demo environment (needs rabbitmq-server, run as root): %v", errors.Join(errs...))
 	}
 	t.Cleanup(func() { _ = sys.Close() })
 	s := &seedEnv{env: newEnv(t), root: root, tempest: tempestBin, queue: queue}
