@@ -148,18 +148,15 @@ func judge(c *experiment.CmdProbe, exitCode int, stdout []byte) (value string, p
 	if c.Output == nil {
 		return value, problems
 	}
-	measured := strings.TrimSpace(string(stdout))
-	if c.JSONPath != "" {
-		v, err := jsonpath.Extract(stdout, c.JSONPath)
-		if err != nil {
-			return value, append(problems, fmt.Sprintf("jsonPath %s: %v (stdout: %s)", c.JSONPath, err, snippet(measured)))
-		}
-		measured = v
-		value += fmt.Sprintf(", %s = %s", c.JSONPath, snippet(v))
-	} else {
+	measured, ok, detail, pathErr, err := compare.Document(*c.Output, stdout, c.JSONPath)
+	switch {
+	case pathErr != nil:
+		return value, append(problems, fmt.Sprintf("jsonPath %s: %v (stdout: %s)", c.JSONPath, pathErr, snippet(strings.TrimSpace(string(stdout)))))
+	case c.JSONPath != "":
+		value += fmt.Sprintf(", %s = %s", c.JSONPath, snippet(measured))
+	default:
 		value += ", stdout " + snippet(measured)
 	}
-	ok, detail, err := compare.Compare(*c.Output, measured)
 	if err != nil {
 		return value, append(problems, err.Error())
 	}

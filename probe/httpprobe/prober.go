@@ -177,18 +177,15 @@ func (r request) judge(status int, took time.Duration, body []byte) (value strin
 	if r.expectation == nil {
 		return value, problems
 	}
-	measured := strings.TrimSpace(string(body))
-	if h.JSONPath != "" {
-		v, err := jsonpath.Extract(body, h.JSONPath)
-		if err != nil {
-			return value, append(problems, fmt.Sprintf("jsonPath %s: %v (body: %s)", h.JSONPath, err, snippet(body)))
-		}
-		measured = v
-		value += fmt.Sprintf(", %s = %s", h.JSONPath, snippet([]byte(v)))
-	} else {
+	measured, ok, detail, pathErr, err := compare.Document(*r.expectation, body, h.JSONPath)
+	switch {
+	case pathErr != nil:
+		return value, append(problems, fmt.Sprintf("jsonPath %s: %v (body: %s)", h.JSONPath, pathErr, snippet(body)))
+	case h.JSONPath != "":
+		value += fmt.Sprintf(", %s = %s", h.JSONPath, snippet([]byte(measured)))
+	default:
 		value += ", body " + snippet(body)
 	}
-	ok, detail, err := compare.Compare(*r.expectation, measured)
 	if err != nil { // compile validated it; keep the failure visible anyway
 		return value, append(problems, err.Error())
 	}
