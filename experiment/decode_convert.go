@@ -201,6 +201,11 @@ func (c *converter) convertMap(n *yaml.Node, t reflect.Type, path string) any {
 			out[key] = v
 		}
 	})
+	if len(out) == 0 {
+		// An empty mapping is the same as an absent one: it must not
+		// decode differently from the spec's own JSON, which omits it.
+		return nil
+	}
 	return out
 }
 
@@ -248,6 +253,10 @@ func (c *converter) convertSlice(n *yaml.Node, t reflect.Type, path string) any 
 			v = reflect.Zero(t.Elem()).Interface()
 		}
 		out = append(out, v)
+	}
+	if len(out) == 0 {
+		// An empty list is the same as an absent one (see convertMap).
+		return nil
 	}
 	return out
 }

@@ -94,7 +94,8 @@ func assertRoundTrip(t *testing.T, exp *Experiment) {
 		t.Fatalf("decode of own JSON: %v\n%s", err, data)
 	}
 	if !reflect.DeepEqual(exp, again) {
-		t.Fatalf("round trip changed the experiment:\n%+v\n%+v", exp, again)
+		// JSON shows the values behind pointers, which %+v does not.
+		t.Fatalf("round trip changed the experiment:\n%s\n%#v\n%#v", data, exp.Spec, again.Spec)
 	}
 }
 
