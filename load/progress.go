@@ -81,6 +81,14 @@ func (p *Progress) stats(phase string) *Stats {
 	return &p.Phases[len(p.Phases)-1].Stats
 }
 
+// merge adds o's metrics (phases and series) into p.
+func (p *Progress) merge(o *Progress) {
+	for i := range o.Phases {
+		p.stats(o.Phases[i].Phase).Merge(&o.Phases[i].Stats)
+	}
+	seriesMerge(&p.Series, o.Series)
+}
+
 // Total merges all phases.
 func (p *Progress) Total() Stats {
 	var t Stats

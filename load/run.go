@@ -104,19 +104,23 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 	if maxInFlight <= 0 {
 		maxInFlight = DefaultMaxInFlight
 	}
-	client := newClient(runCtx, r.spec)
-	defer client.CloseIdleConnections()
-	atk := vegeta.NewAttacker(
-		vegeta.Client(client),
-		vegeta.Workers(uint64(min(maxInFlight, 100))),
-		vegeta.MaxWorkers(uint64(maxInFlight)),
-		vegeta.MaxBody(0),
-	)
+	send := newSender(runCtx, r.spec)
+	defer send.close()
 	offset := r.progress.Elapsed.D()
 	sentBefore := r.progress.Sent
 	var sent atomic.Uint64
-	began := time.Now()
-	results := atk.Attack(newTargeter(templates, sentBefore, &sent), newPacer(r.plan, offset), r.plan.Length()-offset, "tempest")
+	eng := &engine{
+		pacer:      newPacer(r.plan, offset),
+		duration:   r.plan.Length() - offset,
+		targeter:   newTargeter(templates, sentBefore, &sent),
+		sender:     send,
+		maxWorkers: maxInFlight,
+		record: func(p *Progress, res *vegeta.Result, cancelled bool) {
+			recordInto(p, r.opts.Phases, res, cancelled)
+		},
+	}
+	eng.start(runCtx)
+	finished := eng.done()
 
 	every := r.opts.ProgressEvery
 	if every <= 0 {
@@ -124,67 +128,53 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	snapshot := func() {
-		r.progress.Elapsed = experiment.Duration(min(offset+time.Since(began), r.plan.Length()))
+	update := func(elapsed time.Duration) {
+		eng.drain(&r.progress)
+		r.progress.Elapsed = experiment.Duration(min(offset+elapsed, r.plan.Length()))
 		r.progress.Sent = sentBefore + sent.Load()
-		if r.opts.OnProgress != nil {
-			r.opts.OnProgress(r.progress.Clone())
-		}
 	}
 	for {
 		select {
-		case res, ok := <-results:
-			if !ok {
-				r.progress.Elapsed = experiment.Duration(r.plan.Length())
-				r.progress.Sent = sentBefore + sent.Load()
-				return nil
-			}
-			// A result that lands after cancellation, before this loop
-			// sees ctx.Done, was aborted by us like those drain sees.
-			r.record(res, ctx.Err() != nil)
+		case <-finished:
+			update(r.plan.Length())
+			return nil
 		case <-tick.C:
-			snapshot()
+			update(time.Since(eng.began))
+			if r.opts.OnProgress != nil {
+				r.opts.OnProgress(r.progress.Clone())
+			}
 		case <-ctx.Done():
-			atk.Stop()
+			elapsed := time.Since(eng.began)
 			abort()
-			r.drain(results)
-			r.progress.Elapsed = experiment.Duration(min(offset+time.Since(began), r.plan.Length()))
-			r.progress.Sent = sentBefore + sent.Load()
+			send.abort()
+			// Requests aborted by us are not recorded (see recordInto);
+			// wait a little for the workers to notice.
+			grace := time.NewTimer(drainGrace)
+			select {
+			case <-finished:
+			case <-grace.C:
+			}
+			grace.Stop()
+			update(elapsed)
 			return fmt.Errorf("load stopped after %s of %s: %w", r.progress.Elapsed, r.plan.Length(), ctx.Err())
 		}
 	}
 }
 
-// drain records the aborted run's last results for at most drainGrace, then
-// leaves a goroutine to discard the rest so the attacker can finish.
-func (r *runner) drain(results <-chan *vegeta.Result) {
-	grace := time.NewTimer(drainGrace)
-	defer grace.Stop()
-	for {
-		select {
-		case res, ok := <-results:
-			if !ok {
-				return
-			}
-			r.record(res, true)
-		case <-grace.C:
-			go func() {
-				for range results {
-				}
-			}()
-			return
-		}
-	}
+// record adds one result to the run's progress.
+func (r *runner) record(res *vegeta.Result, cancelled bool) {
+	recordInto(&r.progress, r.opts.Phases, res, cancelled)
 }
 
-// record adds one result; after cancellation, requests that failed without
-// a response were aborted by us and are not counted against the target.
-func (r *runner) record(res *vegeta.Result, cancelled bool) {
+// recordInto adds one result to p; after cancellation, requests that failed
+// without a response were aborted by us and are not counted against the
+// target.
+func recordInto(p *Progress, phases []Window, res *vegeta.Result, cancelled bool) {
 	if cancelled && res.Code == 0 && res.Error != "" {
 		return
 	}
-	r.progress.stats(phaseOf(r.opts.Phases, res.Timestamp)).add(res)
-	seriesAdd(&r.progress.Series, res.Timestamp, res.Latency, res.Error != "")
+	p.stats(phaseOf(phases, res.Timestamp)).add(res)
+	seriesAdd(&p.Series, res.Timestamp, res.Latency, res.Error != "")
 }
 
 // sleepUntil waits until t or ctx is done.

@@ -16,12 +16,32 @@ const seriesStep = time.Second
 
 // seriesAdd records one request sent at t with latency d in s.
 func seriesAdd(s *experiment.LoadSeries, t time.Time, d time.Duration, failed bool) {
+	ms := float64(d) / float64(time.Millisecond)
+	p := experiment.LoadPoint{Requests: 1, MeanMs: ms, MaxMs: ms}
+	if failed {
+		p.Failures = 1
+	}
+	seriesAddPoint(s, t, p)
+}
+
+// seriesMerge adds every point of src into dst.
+func seriesMerge(dst *experiment.LoadSeries, src experiment.LoadSeries) {
+	for i, p := range src.Points {
+		if p.Requests > 0 {
+			seriesAddPoint(dst, src.Start.Add(time.Duration(i)*src.Step.D()), p)
+		}
+	}
+}
+
+// seriesAddPoint merges p, whose requests were sent at t (or in the step
+// starting at t), into s.
+func seriesAddPoint(s *experiment.LoadSeries, t time.Time, p experiment.LoadPoint) {
 	if s.Step == 0 {
 		s.Step = experiment.Duration(seriesStep)
 	}
 	if s.Start.IsZero() || t.Before(s.Start) {
 		if !s.Start.IsZero() {
-			t = s.Start // a request sent before the series began: count it in the first point
+			t = s.Start // sent before the series began: count it in the first point
 		} else {
 			s.Start = t.Truncate(time.Second)
 		}
@@ -34,14 +54,7 @@ func seriesAdd(s *experiment.LoadSeries, t time.Time, d time.Duration, failed bo
 	if i >= len(s.Points) {
 		s.Points = append(s.Points, make([]experiment.LoadPoint, i+1-len(s.Points))...)
 	}
-	p := &s.Points[i]
-	ms := float64(d) / float64(time.Millisecond)
-	p.MeanMs += (ms - p.MeanMs) / float64(p.Requests+1)
-	p.MaxMs = max(p.MaxMs, ms)
-	p.Requests++
-	if failed {
-		p.Failures++
-	}
+	mergePoint(&s.Points[i], p)
 }
 
 // seriesWiden merges neighbouring points and doubles the step.
