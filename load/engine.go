@@ -24,7 +24,7 @@ type engine struct {
 	// duration ends the run even if the pacer would go on (a pacer
 	// running behind at an unreachable rate).
 	duration time.Duration
-	targeter vegeta.Targeter
+	targeter targeter
 	sender   *sender
 	// record is called by workers with their shard's lock held.
 	record     func(shard *Progress, res *vegeta.Result, cancelled bool)
@@ -87,6 +87,8 @@ func (e *engine) work(ctx context.Context, sh *shard) {
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 	var tgt vegeta.Target
+	var res vegeta.Result // reused: one allocation per worker, not per request
+	prepared := -1        // template of the constant request in req, if any
 	for ctx.Err() == nil {
 		hit := e.claimed.Add(1) - 1
 		elapsed := time.Since(e.began)
@@ -101,12 +103,16 @@ func (e *engine) work(ctx context.Context, sh *shard) {
 			// No other worker is free to take the next request on time.
 			e.spawn(ctx)
 		}
-		res := vegeta.Result{Timestamp: time.Now()}
-		if err := e.targeter(&tgt); err != nil {
-			res.Error = err.Error()
-		} else {
-			e.sender.send(&tgt, req, resp, &res)
+		template, constant := e.targeter(&tgt)
+		if !constant || template != prepared {
+			e.sender.prepare(&tgt, req)
+			prepared = -1
+			if constant {
+				prepared = template
+			}
 		}
+		res = vegeta.Result{Timestamp: time.Now()}
+		e.sender.send(req, resp, &res)
 		e.busy.Add(-1)
 		sh.mu.Lock()
 		e.record(&sh.progress, &res, ctx.Err() != nil)

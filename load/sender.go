@@ -68,12 +68,9 @@ func newSender(run context.Context, spec experiment.Load) *sender {
 	return s
 }
 
-// send sends tgt using the caller's req and resp (reset here, so a worker
-// reuses them) and fills res the way vegeta's attacker would: Code, and
-// Error for a transport failure or a status outside 200-399.
-func (s *sender) send(tgt *vegeta.Target, req *fasthttp.Request, resp *fasthttp.Response, res *vegeta.Result) {
+// prepare writes tgt into req.
+func (s *sender) prepare(tgt *vegeta.Target, req *fasthttp.Request) {
 	req.Reset()
-	resp.Reset()
 	req.Header.SetMethod(tgt.Method)
 	req.SetRequestURI(tgt.URL)
 	for name, values := range tgt.Header {
@@ -87,6 +84,13 @@ func (s *sender) send(tgt *vegeta.Target, req *fasthttp.Request, resp *fasthttp.
 	if !s.keepAlive {
 		req.SetConnectionClose()
 	}
+}
+
+// send sends a prepared req, receiving into resp, and fills res the way
+// vegeta's attacker would: Code, and Error for a transport failure or a
+// status outside 200-399. res.Timestamp must be the send time.
+func (s *sender) send(req *fasthttp.Request, resp *fasthttp.Response, res *vegeta.Result) {
+	resp.Reset()
 	err := s.client.DoTimeout(req, resp, s.timeout)
 	res.Latency = time.Since(res.Timestamp)
 	if err != nil {
@@ -95,7 +99,7 @@ func (s *sender) send(tgt *vegeta.Target, req *fasthttp.Request, resp *fasthttp.
 	}
 	res.Code = uint16(resp.StatusCode())
 	res.BytesIn = uint64(len(resp.Body()))
-	res.BytesOut = uint64(len(tgt.Body))
+	res.BytesOut = uint64(len(req.Body()))
 	if res.Code < 200 || res.Code >= 400 {
 		res.Error = strconv.Itoa(int(res.Code)) + " " + fasthttp.StatusMessage(int(res.Code))
 	}

@@ -35,7 +35,7 @@ func (s *Stats) add(r *vegeta.Result) {
 		if s.StatusCodes == nil {
 			s.StatusCodes = map[string]int64{}
 		}
-		s.StatusCodes[strconv.Itoa(int(r.Code))]++
+		s.StatusCodes[statusKey(r.Code)]++
 	}
 	if r.Error != "" {
 		if s.Errors == nil {
@@ -50,6 +50,22 @@ func (s *Stats) add(r *vegeta.Result) {
 	if r.Timestamp.After(s.Last) {
 		s.Last = r.Timestamp
 	}
+}
+
+// statusKeys are the StatusCodes keys of the codes HTTP defines.
+var statusKeys = func() (keys [600]string) {
+	for code := range keys {
+		keys[code] = strconv.Itoa(code)
+	}
+	return keys
+}()
+
+// statusKey is code's StatusCodes key, without allocating for 0-599.
+func statusKey(code uint16) string {
+	if int(code) < len(statusKeys) {
+		return statusKeys[code]
+	}
+	return strconv.Itoa(int(code))
 }
 
 // Merge adds o into s.

@@ -96,32 +96,42 @@ func compileTarget(t experiment.LoadTarget, path string) (requestTemplate, error
 	return rt, nil
 }
 
-// newTargeter returns a vegeta.Targeter, safe for concurrent use, that
-// interleaves the templates by weight and numbers requests from firstSeq.
-// sent is incremented for every request produced.
-func newTargeter(templates []requestTemplate, firstSeq uint64, sent *atomic.Uint64) vegeta.Targeter {
+// targeter fills tgt with the next request and returns the index of its
+// template and whether that template renders the same request every time
+// (nothing in its URL or body to render), so a sender can reuse it.
+type targeter func(tgt *vegeta.Target) (template int, constant bool)
+
+// newTargeter returns a targeter, safe for concurrent use, that interleaves
+// the templates by weight and numbers requests from firstSeq. sent is
+// incremented for every request produced.
+func newTargeter(templates []requestTemplate, firstSeq uint64, sent *atomic.Uint64) targeter {
 	var wheel []int // template index per slot; len is the total weight
 	for i, t := range templates {
 		for range t.weight {
 			wheel = append(wheel, i)
 		}
 	}
-	return func(tgt *vegeta.Target) error {
+	return func(tgt *vegeta.Target) (int, bool) {
 		n := sent.Add(1) - 1
 		seq := firstSeq + n
-		t := &templates[wheel[seq%uint64(len(wheel))]]
-		now := time.Now()
+		i := wheel[seq%uint64(len(wheel))]
+		t := &templates[i]
 		tgt.Method = t.method
+		tgt.Header = t.header
 		tgt.URL = t.staticURL
+		tgt.Body = t.staticBody
+		constant := tgt.URL != "" && t.body.static()
+		if constant {
+			return i, true
+		}
+		now := time.Now()
 		if tgt.URL == "" {
 			tgt.URL = string(t.url.render(nil, seq, now))
 		}
-		tgt.Body = t.staticBody
 		if !t.body.static() {
 			tgt.Body = t.body.render(nil, seq, now)
 		}
-		tgt.Header = t.header
-		return nil
+		return i, false
 	}
 }
 
