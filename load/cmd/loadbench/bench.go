@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,9 +75,10 @@ func run(ctx context.Context, cfg config) error {
 // both see the same background load, and compares their best rounds.
 func maxThroughput(ctx context.Context, cfg config, url string) error {
 	fmt.Printf("\nMaximum throughput, %d connections, %s per run, %d alternating rounds, same target:\n\n", cfg.connections, cfg.maxDuration, cfg.rounds)
-	fmt.Printf("| round | tempest req/s | tempest p50 / p99 | tempest CPU | bare net/http req/s | wrk req/s | wrk p50 / p99 |\n|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| round | tempest req/s | tempest p50 / p99 | tempest CPU | bare net/http req/s | wrk req/s | wrk p50 / p99 | tempest / wrk |\n|---|---|---|---|---|---|---|---|\n")
 	spec := experiment.Load{Rate: "10000000/s", Duration: experiment.Duration(cfg.maxDuration), MaxInFlight: cfg.connections, Targets: []experiment.LoadTarget{{URL: url}}}
 	var bestOurs, bestBare, bestTheirs float64
+	var ratios []float64 // Tempest over wrk, round by round
 	for round := 1; round <= cfg.rounds; round++ {
 		cpu0, wall0 := cpuTime(), time.Now()
 		rep, err := load.Run(ctx, spec, load.Options{})
@@ -94,7 +96,14 @@ func maxThroughput(ctx context.Context, cfg config, url string) error {
 			continue
 		}
 		bestTheirs = max(bestTheirs, theirs)
-		fmt.Printf("| %d | %.0f | %.2fms / %.2fms | %.0f%% | %.0f | %.0f | %s |\n", round, ours, rep.Phases[0].P50, rep.Phases[0].P99, cpu, bare, theirs, lat)
+		ratios = append(ratios, ours/theirs)
+		fmt.Printf("| %d | %.0f | %.2fms / %.2fms | %.0f%% | %.0f | %.0f | %s | %.1f%% |\n", round, ours, rep.Phases[0].P50, rep.Phases[0].P99, cpu, bare, theirs, lat, 100*ours/theirs)
+	}
+	if len(ratios) > 0 {
+		// Rounds next to each other share the machine's background load,
+		// so the ratio within a round is the fairer comparison.
+		slices.Sort(ratios)
+		fmt.Printf("\nTempest / wrk within a round: median %.1f%%, worst %.1f%%, best %.1f%%.\n", 100*ratios[len(ratios)/2], 100*ratios[0], 100*ratios[len(ratios)-1])
 	}
 	if bestTheirs > 0 {
 		fmt.Printf("\nBest rounds: Tempest %.0f req/s, bare net/http %.0f req/s, wrk %.0f req/s: Tempest reaches %.0f%% of wrk (bare net/http %.0f%%).\n",
