@@ -112,7 +112,9 @@ func (e *engine) work(ctx context.Context, sh *shard) {
 			}
 		}
 		res = vegeta.Result{Timestamp: time.Now()}
-		e.sender.send(req, resp, &res)
+		if e.sender.send(req, resp, &res) {
+			prepared = -1 // a redirect rewrote req
+		}
 		e.busy.Add(-1)
 		sh.mu.Lock()
 		e.record(&sh.progress, &res, ctx.Err() != nil)

@@ -1,6 +1,9 @@
 package load
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -81,5 +84,34 @@ func TestDrainedShardsEqualOneRecorder(t *testing.T) {
 		if g.Requests != w.Requests || g.Failures != w.Failures || g.MaxMs != w.MaxMs || g.MeanMs-w.MeanMs > 1e-9 || w.MeanMs-g.MeanMs > 1e-9 {
 			t.Fatalf("point %d: drained %+v, one recorder %+v", i, g, w)
 		}
+	}
+}
+
+// Redirects are followed, as net/http follows them: a POST answered with
+// 302 becomes a GET of the new location, and the next request starts again
+// from the spec's URL and method.
+func TestRedirectsAreFollowed(t *testing.T) {
+	final := startTarget(t, nil)
+	var methods sync.Map
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		methods.Store(r.Method, true)
+		http.Redirect(w, r, final.URL+"/landed", http.StatusFound)
+	}))
+	t.Cleanup(redirector.Close)
+	spec := constantLoad(redirector.URL+"/start", "50/s", time.Second)
+	spec.Targets[0].Method = http.MethodPost
+	spec.Targets[0].Body = `{"a":1}`
+	rep, err := Run(t.Context(), spec, Options{})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if rep.Requests != 50 || rep.Successes != 50 || final.hits.Load() != 50 {
+		t.Fatalf("%d requests, %d ok (%v %v); the redirect target saw %d; want 50 each", rep.Requests, rep.Successes, rep.Phases[0].StatusCodes, rep.Phases[0].Errors, final.hits.Load())
+	}
+	if _, ok := methods.Load(http.MethodPost); !ok {
+		t.Fatal("the redirecting server never saw the spec's POST")
+	}
+	if _, ok := methods.Load(http.MethodGet); ok {
+		t.Fatal("the spec's URL got a GET: a redirect's rewrite leaked into the next request")
 	}
 }

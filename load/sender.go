@@ -86,16 +86,41 @@ func (s *sender) prepare(tgt *vegeta.Target, req *fasthttp.Request) {
 	}
 }
 
+// maxRedirects is how many redirects a request follows, as net/http does.
+const maxRedirects = 10
+
 // send sends a prepared req, receiving into resp, and fills res the way
 // vegeta's attacker would: Code, and Error for a transport failure or a
-// status outside 200-399. res.Timestamp must be the send time.
-func (s *sender) send(req *fasthttp.Request, resp *fasthttp.Response, res *vegeta.Result) {
-	resp.Reset()
-	err := s.client.DoTimeout(req, resp, s.timeout)
+// status outside 200-399. res.Timestamp must be the send time. Redirects are
+// followed (up to maxRedirects, within the one timeout), which rewrites req:
+// send reports whether it did, so the caller prepares req again.
+func (s *sender) send(req *fasthttp.Request, resp *fasthttp.Response, res *vegeta.Result) (rewritten bool) {
+	deadline := res.Timestamp.Add(s.timeout)
+	var err error
+	for redirects := 0; ; redirects++ {
+		resp.Reset()
+		err = s.client.DoDeadline(req, resp, deadline)
+		if err != nil || redirects == maxRedirects || !fasthttp.StatusCodeIsRedirect(resp.StatusCode()) {
+			break
+		}
+		location := resp.Header.Peek(fasthttp.HeaderLocation)
+		if len(location) == 0 {
+			break
+		}
+		rewritten = true
+		req.URI().UpdateBytes(location)
+		code := resp.StatusCode()
+		if code == fasthttp.StatusSeeOther || (string(req.Header.Method()) == fasthttp.MethodPost && code != fasthttp.StatusTemporaryRedirect && code != fasthttp.StatusPermanentRedirect) {
+			req.Header.SetMethod(fasthttp.MethodGet)
+			req.ResetBody()
+			req.Header.SetContentLength(0)
+			req.Header.Del(fasthttp.HeaderContentType)
+		}
+	}
 	res.Latency = time.Since(res.Timestamp)
 	if err != nil {
 		res.Error = transportError(err)
-		return
+		return rewritten
 	}
 	res.Code = uint16(resp.StatusCode())
 	res.BytesIn = uint64(len(resp.Body()))
@@ -103,6 +128,7 @@ func (s *sender) send(req *fasthttp.Request, resp *fasthttp.Response, res *veget
 	if res.Code < 200 || res.Code >= 400 {
 		res.Error = strconv.Itoa(int(res.Code)) + " " + fasthttp.StatusMessage(int(res.Code))
 	}
+	return rewritten
 }
 
 // transportError words fasthttp's failures the way errorKind reads them.
