@@ -15,6 +15,7 @@ const (
 	DefaultRollbackDeadline      = Duration(10 * time.Minute)
 	DefaultMaxDuration           = Duration(time.Hour)
 	DefaultMaxBlastRadiusPercent = 100
+	DefaultMaxHistoryEvents      = 40_000
 	DefaultRestartTimeout        = Duration(30 * time.Second)
 	DefaultDrainTimeout          = Duration(2 * time.Minute)
 	DefaultLoadMaxInFlight       = 1000
@@ -44,6 +45,7 @@ func ApplyDefaults(e *Experiment) {
 	setIfZero(&s.Rollback.Deadline, DefaultRollbackDeadline)
 	setIfZero(&s.Safety.MaxDuration, DefaultMaxDuration)
 	setIfZero(&s.Safety.MaxBlastRadiusPercent, DefaultMaxBlastRadiusPercent)
+	setIfZero(&s.Safety.MaxHistoryEvents, DefaultMaxHistoryEvents)
 }
 
 func (f *Fault) applyDefaults() {

@@ -65,4 +65,10 @@ type Safety struct {
 	// MaxBlastRadiusPercent refuses a Kubernetes fault that would hit more than
 	// this percent of the objects its selector matches (default 100).
 	MaxBlastRadiusPercent int `json:"maxBlastRadiusPercent,omitempty"`
+	// MaxHistoryEvents stops injecting once the experiment's Temporal
+	// history holds this many events (default and maximum 40000): every
+	// injection adds events, and Temporal ends a workflow at 51200 without
+	// letting it roll back. The faults in place are reverted and the
+	// verdict is Errored.
+	MaxHistoryEvents int `json:"maxHistoryEvents,omitempty"`
 }

@@ -14,6 +14,9 @@ const (
 	MaxInjections = 10_000
 	// MaxRetries bounds a probe's retries.
 	MaxRetries = 1000
+	// MinHistoryEvents is the smallest safety.maxHistoryEvents: room for
+	// the phases around one injection.
+	MinHistoryEvents = 50
 )
 
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -115,6 +118,9 @@ func (s Safety) validate(path string) []FieldError {
 	errs = append(errs, optionalDuration(field(path, "maxDuration"), s.MaxDuration)...)
 	if s.MaxBlastRadiusPercent < 0 || s.MaxBlastRadiusPercent > 100 {
 		errs = append(errs, fieldErr(field(path, "maxBlastRadiusPercent"), "must be in 1..100, got %d", s.MaxBlastRadiusPercent))
+	}
+	if s.MaxHistoryEvents != 0 && (s.MaxHistoryEvents < MinHistoryEvents || s.MaxHistoryEvents > DefaultMaxHistoryEvents) {
+		errs = append(errs, fieldErr(field(path, "maxHistoryEvents"), "must be in %d..%d, got %d", MinHistoryEvents, DefaultMaxHistoryEvents, s.MaxHistoryEvents))
 	}
 	for i, ns := range s.AllowNamespaces {
 		if !dnsLabel.MatchString(ns) {

@@ -3,8 +3,12 @@ package integration
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/tempest-chaos/tempest/experiment"
 )
 
 // pauseSpec pauses the target for hold while a 1-second Continuous probe
@@ -61,4 +65,51 @@ func TestHistoryDoesNotGrowWithDuration(t *testing.T) {
 		t.Fatalf("%d events, want at most 200", long)
 	}
 	t.Logf("history events: %d for a 3 s and for a 12 s experiment", long)
+}
+
+// TestHistoryBudgetStopsInjectingAndRollsBack: a fault injected every
+// 300 ms for a minute would add some 4,000 events; with a budget of 150 the
+// run stops injecting once the history holds 150 events, reverts what is in
+// place and ends Errored, well before Temporal's limit could end it
+// without a rollback.
+func TestHistoryBudgetStopsInjectingAndRollsBack(t *testing.T) {
+	_, targetBin := binaries(t)
+	e := newEnv(t)
+	e.inProcessWorker(t, "it-budget")
+	tg := startTarget(t, targetBin)
+	spec := fmt.Sprintf(`kind: Experiment
+metadata:
+  name: history-budget
+spec:
+  faults:
+    - name: pause-often
+      duration: 60s
+      interval: 300ms
+      hold: 100ms
+      process:
+        selector: {port: %d}
+        action: pause
+  safety:
+    maxHistoryEvents: 150
+`, tg.port)
+	run, res := e.runToEnd(t, decode(t, spec), "it-budget", 2*time.Minute)
+
+	if res.Verdict != experiment.VerdictErrored || !strings.Contains(strings.Join(res.Reasons, "\n"), "safety.maxHistoryEvents") {
+		t.Fatalf("verdict %s, reasons %v; want Errored naming safety.maxHistoryEvents", res.Verdict, res.Reasons)
+	}
+	f := res.Faults[0]
+	if f.Injections < 2 || f.Injections > 20 || f.Reverts != f.Injections || len(f.LeftBehind) > 0 {
+		t.Fatalf("fault %+v; want a few injections, each reverted", f)
+	}
+	n, err := run.HistoryEvents(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > 150+60 {
+		t.Fatalf("history has %d events; the budget of 150 plus the rollback and verdict should stay under 210", n)
+	}
+	if _, err := http.Get("http://" + tg.addr + "/healthz"); err != nil {
+		t.Fatalf("the target does not serve after the run (left paused?): %v", err)
+	}
+	t.Logf("stopped after %d injections, %d history events", f.Injections, n)
 }

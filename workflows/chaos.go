@@ -41,6 +41,11 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time
 		if !sleepUntil(ctx, at) {
 			return
 		}
+		if r.historyFull(ctx) {
+			r.engineError(fmt.Sprintf("fault %q stopped before injection %d of %d: the experiment's history holds %d events, its budget (safety.maxHistoryEvents) is %d; use a longer interval or split the campaign",
+				f.Name, k+1, f.Injections(), workflow.GetInfo(ctx).GetCurrentHistoryLength(), r.exp.Spec.Safety.MaxHistoryEvents))
+			return
+		}
 		targets := first
 		if k > 0 {
 			var err error
@@ -59,6 +64,14 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time
 			r.revert(ctx, entries[i])
 		}
 	}
+}
+
+// historyFull reports whether the history has reached the run's budget.
+// Every injection adds events and Temporal ends a workflow at 51,200
+// without a rollback, so no injection starts past the budget. The length is
+// that of the history replayed so far: deterministic.
+func (r *run) historyFull(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetCurrentHistoryLength() >= r.exp.Spec.Safety.MaxHistoryEvents
 }
 
 // injectAll injects f into every target, in parallel or one after another.
