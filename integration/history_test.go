@@ -3,8 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -67,49 +65,59 @@ func TestHistoryDoesNotGrowWithDuration(t *testing.T) {
 	t.Logf("history events: %d for a 3 s and for a 12 s experiment", long)
 }
 
-// TestHistoryBudgetStopsInjectingAndRollsBack: a fault injected every
-// 300 ms for a minute would add some 4,000 events; with a budget of 150 the
-// run stops injecting once the history holds 150 events, reverts what is in
-// place and ends Errored, well before Temporal's limit could end it
-// without a rollback.
-func TestHistoryBudgetStopsInjectingAndRollsBack(t *testing.T) {
+// TestRepeatingFaultContinuesAsNew: a fault paused every 300 ms for 6 s
+// (20 injections, some 400 events) runs in its own FaultWorkflow, which
+// continues as new at half the history budget of 150 events: every
+// injection is still reverted once, the experiment's own history stays
+// small, and the fault workflow's last run continues an earlier one.
+func TestRepeatingFaultContinuesAsNew(t *testing.T) {
 	_, targetBin := binaries(t)
 	e := newEnv(t)
-	e.inProcessWorker(t, "it-budget")
+	e.inProcessWorker(t, "it-continue")
 	tg := startTarget(t, targetBin)
 	spec := fmt.Sprintf(`kind: Experiment
 metadata:
-  name: history-budget
+  name: continue-as-new
 spec:
   faults:
     - name: pause-often
-      duration: 60s
+      duration: 6s
       interval: 300ms
       hold: 100ms
       process:
         selector: {port: %d}
         action: pause
+  probes:
+    - name: serving-after
+      mode: EOT
+      timeout: 1s
+      retries: 3
+      http: {url: "http://%s/healthz"}
   safety:
     maxHistoryEvents: 150
-`, tg.port)
-	run, res := e.runToEnd(t, decode(t, spec), "it-budget", 2*time.Minute)
+`, tg.port, tg.addr)
+	run, res := e.runToEnd(t, decode(t, spec), "it-continue", 2*time.Minute)
 
-	if res.Verdict != experiment.VerdictErrored || !strings.Contains(strings.Join(res.Reasons, "\n"), "safety.maxHistoryEvents") {
-		t.Fatalf("verdict %s, reasons %v; want Errored naming safety.maxHistoryEvents", res.Verdict, res.Reasons)
+	if res.Verdict != experiment.VerdictPassed {
+		t.Fatalf("verdict %s, reasons %v", res.Verdict, res.Reasons)
 	}
-	f := res.Faults[0]
-	if f.Injections < 2 || f.Injections > 20 || f.Reverts != f.Injections || len(f.LeftBehind) > 0 {
-		t.Fatalf("fault %+v; want a few injections, each reverted", f)
+	if f := res.Faults[0]; f.Injections != 20 || f.Reverts != 20 || len(f.LeftBehind) > 0 {
+		t.Fatalf("fault %+v; want 20 injections, each reverted", f)
 	}
 	n, err := run.HistoryEvents(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n > 150+60 {
-		t.Fatalf("history has %d events; the budget of 150 plus the rollback and verdict should stay under 210", n)
+	if n > 100 {
+		t.Fatalf("the experiment's history has %d events; its fault's injections belong to the fault workflow", n)
 	}
-	if _, err := http.Get("http://" + tg.addr + "/healthz"); err != nil {
-		t.Fatalf("the target does not serve after the run (left paused?): %v", err)
+	child := fetchHistory(t, e.c, fmt.Sprintf("%s-fault-0-%s", run.ID, run.RunID), "")
+	started := child.Events[0].GetWorkflowExecutionStartedEventAttributes()
+	if started == nil || started.GetContinuedExecutionRunId() == "" {
+		t.Fatal("the fault workflow's last run did not continue an earlier one")
 	}
-	t.Logf("stopped after %d injections, %d history events", f.Injections, n)
+	if len(child.Events) > 150 {
+		t.Fatalf("the fault workflow's last run has %d events, over the budget", len(child.Events))
+	}
+	t.Logf("experiment history %d events; fault workflow's last run %d events", n, len(child.Events))
 }

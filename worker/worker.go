@@ -30,6 +30,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 // Register adds Tempest's workflow and activities to a worker.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.ExperimentWorkflow, workflow.RegisterOptions{Name: workflows.ExperimentWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.FaultWorkflow, workflow.RegisterOptions{Name: workflows.FaultWorkflowName})
 	r.RegisterActivity(acts)
 }
 

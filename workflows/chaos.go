@@ -32,19 +32,24 @@ func (r *run) selectTargets(ctx workflow.Context, f experiment.Fault) ([]experim
 	return targets, err
 }
 
-// runFault plays one fault's timeline from t0: every injection hits its
-// targets, holds on a durable timer and is reverted. It returns early when
-// ctx is cancelled; rollback then reverts whatever is still in place.
-func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time.Time, first []experiment.Target) {
-	for k := 0; k < f.Injections(); k++ {
+// runFault plays one fault's timeline from t0, from injection from (counted
+// from 0): every injection hits its targets, holds on a durable timer and is
+// reverted. It returns early when ctx is cancelled (rollback then reverts
+// whatever is still in place), or between two injections when pause says
+// so. It returns the next injection not started.
+func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time.Time, first []experiment.Target, from int, pause func() bool) int {
+	for k := from; k < f.Injections(); k++ {
+		if k > from && pause != nil && pause() {
+			return k
+		}
 		at := t0.Add(f.StartAfter.D() + time.Duration(k)*f.Interval.D())
 		if !sleepUntil(ctx, at) {
-			return
+			return k
 		}
 		if r.historyFull(ctx) {
 			r.engineError(fmt.Sprintf("fault %q stopped before injection %d of %d: the experiment's history holds %d events, its budget (safety.maxHistoryEvents) is %d; use a longer interval or split the campaign",
 				f.Name, k+1, f.Injections(), workflow.GetInfo(ctx).GetCurrentHistoryLength(), r.exp.Spec.Safety.MaxHistoryEvents))
-			return
+			return k
 		}
 		targets := first
 		if k > 0 {
@@ -53,17 +58,18 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time
 				if ctx.Err() == nil {
 					r.engineError(fmt.Sprintf("fault %q injection %d: %s", f.Name, k+1, reason(err)))
 				}
-				return
+				return k
 			}
 		}
 		entries, ok := r.injectAll(ctx, fi, f, targets, k+1)
 		if !ok || !sleepUntil(ctx, at.Add(f.HoldFor().D())) {
-			return
+			return k + 1
 		}
 		for i := len(entries) - 1; i >= 0; i-- {
 			r.revert(ctx, entries[i])
 		}
 	}
+	return f.Injections()
 }
 
 // historyFull reports whether the history has reached the run's budget.

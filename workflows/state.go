@@ -17,12 +17,14 @@ type run struct {
 	// run after an abort or a cancellation too.
 	safe workflow.Context
 
-	status  experiment.Status
-	stack   revertStack
-	faults  []experiment.FaultResult
-	probes  []experiment.ProbeResult
-	load    *experiment.LoadReport
-	targets []experiment.FaultTargets
+	status experiment.Status
+	stack  revertStack
+	// repeating names the faults whose FaultWorkflow is running.
+	repeating []string
+	faults    []experiment.FaultResult
+	probes    []experiment.ProbeResult
+	load      *experiment.LoadReport
+	targets   []experiment.FaultTargets
 
 	// stopped is set once (abort, breach, engine error, max duration); it
 	// ends the chaos window early.
@@ -88,9 +90,18 @@ func (r *run) engineError(msg string) {
 func (r *run) snapshot(ctx workflow.Context) experiment.Status {
 	s := r.status
 	s.Elapsed = workflow.Now(ctx).Sub(s.StartedAt)
-	s.ActiveFaults = r.stack.activeFaults()
+	s.ActiveFaults = append(r.stack.activeFaults(), r.repeating...)
 	s.Probes = append([]experiment.ProbeResult(nil), r.probes...)
 	return s
+}
+
+// willRevert describes what an abort now reverts.
+func (r *run) willRevert() []string {
+	out := r.stack.pendingDescriptions()
+	for _, name := range r.repeating {
+		out = append(out, name+": its current injection, if any")
+	}
+	return out
 }
 
 // registerHandlers wires the status query and the abort update and signal.
@@ -103,7 +114,7 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAbort,
 		func(ctx workflow.Context, reason string) (AbortAnswer, error) {
 			r.abort(reason)
-			return AbortAnswer{WillRevert: r.stack.pendingDescriptions()}, nil
+			return AbortAnswer{WillRevert: r.willRevert()}, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(reason string) error {
 			if reason == "" {

@@ -35,7 +35,11 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 		wg.Add(1)
 		workflow.Go(chaosCtx, func(ctx workflow.Context) {
 			defer wg.Done()
-			r.runFault(ctx, i, f, t0, first[i])
+			if f.Injections() > 1 {
+				r.runRepeatingFault(ctx, i, f, t0, first[i])
+				return
+			}
+			r.runFault(ctx, i, f, t0, first[i], 0, nil)
 		})
 	}
 	faultsDone, setFaultsDone := workflow.NewFuture(ctx)

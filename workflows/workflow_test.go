@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/tempest-chaos/tempest/activities"
 	"github.com/tempest-chaos/tempest/errkind"
@@ -84,10 +86,17 @@ type suite struct {
 	rec *recorder
 }
 
+func init() {
+	// See childClosePolicy: the test environment cannot cancel children
+	// on close.
+	childClosePolicy = enumspb.PARENT_CLOSE_POLICY_ABANDON
+}
+
 func newSuite(t *testing.T) *suite {
 	s := &suite{rec: &recorder{}}
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterWorkflow(ExperimentWorkflow)
+	s.env.RegisterWorkflowWithOptions(FaultWorkflow, workflow.RegisterOptions{Name: FaultWorkflowName})
 	s.env.RegisterActivity(a)
 	t.Cleanup(func() { s.env.AssertExpectations(t) })
 	return s
@@ -378,5 +387,40 @@ func TestScoreWeighsProbes(t *testing.T) {
 	probes := []experiment.ProbeResult{{SuccessPercent: 100, Weight: 3}, {SuccessPercent: 0, Weight: 1}}
 	if got := resilienceScore(probes, nil); got != 75 {
 		t.Fatalf("score %v, want 75", got)
+	}
+}
+
+// A repeating fault runs in its FaultWorkflow: an abort during one of its
+// holds cancels it, and it reverts that injection before the experiment
+// ends; every injection is reverted exactly once.
+func TestAbortDuringRepeatingFaultRevertsItsCurrentInjection(t *testing.T) {
+	s := newSuite(t)
+	s.targetsFor("kill", "pid/1")
+	s.recordFaults()
+	var answer AbortAnswer
+	// Injections at 0, 1m, 2m... each held 40s: 2m30s is inside the third.
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(UpdateAbort, "1", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { t.Errorf("abort rejected: %v", err) },
+			OnAccept:   func() {},
+			OnComplete: func(v any, err error) { answer = v.(AbortAnswer) },
+		}, "enough")
+	}, 2*time.Minute+30*time.Second)
+	f := killFault("kill", 10*time.Minute)
+	f.Interval = experiment.Duration(time.Minute)
+	f.Hold = experiment.Duration(40 * time.Second)
+	res := s.run(t, spec([]experiment.Fault{f}))
+
+	if res.Verdict != experiment.VerdictAborted {
+		t.Fatalf("verdict %s, want Aborted; reasons %v", res.Verdict, res.Reasons)
+	}
+	if len(s.rec.injects) != 3 || len(s.rec.reverts) != 3 {
+		t.Fatalf("injects %v reverts %v; want 3 each (the third reverted by the abort)", s.rec.injects, s.rec.reverts)
+	}
+	if got := res.Faults[0]; got.Name != "kill" || got.Injections != 3 || got.Reverts != 3 {
+		t.Fatalf("fault result %+v", got)
+	}
+	if len(answer.WillRevert) != 1 || answer.WillRevert[0] != "kill: its current injection, if any" {
+		t.Fatalf("abort answered %v", answer.WillRevert)
 	}
 }

@@ -1,0 +1,140 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/fault"
+)
+
+// FaultWorkflowName is the registered type of the child workflow that plays
+// a repeating fault's timeline.
+const FaultWorkflowName = "FaultWorkflow"
+
+// continueAfterEvents is when a FaultWorkflow continues as new: every
+// injection adds about 20 events, so without it an experiment's history
+// would grow with its duration.
+const continueAfterEvents = 2000
+
+// childClosePolicy is what closing an experiment does to its running fault
+// workflows: cancel them, so they revert. (The SDK's test environment also
+// cancels children that have completed, and crashes; the unit tests
+// abandon instead.)
+var childClosePolicy = enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL
+
+// FaultInput is where a repeating fault's timeline starts, or resumes after
+// continue-as-new.
+type FaultInput struct {
+	// Run is the experiment's run: injects and reverts are keyed by it.
+	Run      fault.Run           `json:"run"`
+	Fault    experiment.Fault    `json:"fault"`
+	Rollback experiment.Rollback `json:"rollback"`
+	Safety   experiment.Safety   `json:"safety"`
+	// T0 is the chaos window's start; injection k is due at
+	// T0 + startAfter + k*interval.
+	T0    time.Time           `json:"t0"`
+	First []experiment.Target `json:"first"`
+	// Next is the next injection, counted from 0.
+	Next int `json:"next"`
+	// SoFar is what the previous runs of this workflow did.
+	SoFar FaultOutput `json:"soFar"`
+}
+
+// FaultOutput is what a fault's timeline did.
+type FaultOutput struct {
+	Fault        experiment.FaultResult `json:"fault"`
+	Errors       []string               `json:"errors,omitempty"`
+	LeftBehind   []string               `json:"leftBehind,omitempty"`
+	RevertFailed bool                   `json:"revertFailed,omitempty"`
+	// Stopped is why the timeline ended early on its own (an engine
+	// error); empty when it ran out or the experiment cancelled it.
+	Stopped string `json:"stopped,omitempty"`
+}
+
+// FaultWorkflow plays one repeating fault's timeline as a child of the
+// experiment: inject, hold, revert, every interval. It continues as new
+// between two injections once its history is long, so neither its history
+// nor the experiment's grows with the fault's duration. Cancelled (the
+// experiment stopped, aborted, or was closed), it reverts what is in place
+// under a disconnected context and returns what it did.
+func FaultWorkflow(ctx workflow.Context, in FaultInput) (FaultOutput, error) {
+	exp := experiment.Experiment{
+		Kind:     experiment.KindExperiment,
+		Metadata: experiment.Metadata{Name: in.Run.Experiment},
+		Spec:     experiment.Spec{Faults: []experiment.Fault{in.Fault}, Rollback: in.Rollback, Safety: in.Safety},
+	}
+	r := newRun(ctx, exp)
+	r.info = in.Run
+	r.faults[0] = in.SoFar.Fault
+	r.faults[0].Name = in.Fault.Name
+	r.errors = in.SoFar.Errors
+	r.leftBehind = in.SoFar.LeftBehind
+	r.revertFailed = in.SoFar.RevertFailed
+
+	limit := min(continueAfterEvents, in.Safety.MaxHistoryEvents/2)
+	long := func() bool { return workflow.GetInfo(ctx).GetCurrentHistoryLength() >= limit }
+	next := r.runFault(ctx, 0, in.Fault, in.T0, in.First, in.Next, long)
+	for i := len(r.stack.entries) - 1; i >= 0; i-- {
+		r.revert(ctx, r.stack.entries[i])
+	}
+	out := FaultOutput{Fault: r.faults[0], Errors: r.errors, LeftBehind: r.leftBehind, RevertFailed: r.revertFailed, Stopped: r.stopReason}
+	if next < in.Fault.Injections() && ctx.Err() == nil && r.stopReason == "" {
+		in.Next, in.SoFar = next, out
+		return FaultOutput{}, workflow.NewContinueAsNewError(ctx, FaultWorkflowName, in)
+	}
+	return out, nil
+}
+
+// runRepeatingFault plays fault fi in a FaultWorkflow child and merges what
+// it did. Cancelling ctx cancels the child, and this waits until the child
+// has reverted what it had in place.
+func (r *run) runRepeatingFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time.Time, first []experiment.Target) {
+	// The child is cancelled only while it runs, when ctx is.
+	// (Cancelling a finished child's context trips the SDK's test
+	// environment, and is pointless.)
+	safe, _ := workflow.NewDisconnectedContext(ctx) // this coroutine's own
+	cctx, cancelChild := workflow.WithCancel(safe)
+	cctx = workflow.WithChildOptions(cctx, workflow.ChildWorkflowOptions{
+		WorkflowID: fmt.Sprintf("%s-fault-%d-%s", r.info.WorkflowID, fi, r.info.RunID),
+		// Closing the experiment any way (even terminating it) cancels
+		// the child, which then reverts.
+		ParentClosePolicy:   childClosePolicy,
+		WaitForCancellation: true,
+	})
+	in := FaultInput{Run: r.info, Fault: f, Rollback: r.exp.Spec.Rollback, Safety: r.exp.Spec.Safety, T0: t0, First: first}
+	r.repeating = append(r.repeating, f.Name)
+	defer func() { r.repeating = remove(r.repeating, f.Name) }()
+	child := workflow.ExecuteChildWorkflow(cctx, FaultWorkflowName, in)
+	sel := workflow.NewSelector(safe)
+	sel.AddFuture(child, func(workflow.Future) {})
+	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { cancelChild() })
+	sel.Select(safe)
+	var out FaultOutput
+	if err := child.Get(safe, &out); err != nil {
+		r.revertFailed = true
+		r.leftBehind = append(r.leftBehind, f.Name+": its current injection, if any")
+		r.engineError(fmt.Sprintf("fault %q: its workflow failed, its current injection may be left behind: %s", f.Name, reason(err)))
+		return
+	}
+	out.Fault.Name = f.Name
+	r.faults[fi] = out.Fault
+	r.errors = append(r.errors, out.Errors...)
+	r.leftBehind = append(r.leftBehind, out.LeftBehind...)
+	r.revertFailed = r.revertFailed || out.RevertFailed
+	if out.Stopped != "" {
+		r.stop(out.Stopped)
+	}
+}
+
+func remove(list []string, s string) []string {
+	for i, x := range list {
+		if x == s {
+			return append(list[:i:i], list[i+1:]...)
+		}
+	}
+	return list
+}
