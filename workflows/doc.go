@@ -1,5 +1,5 @@
 // Package workflows holds Tempest's deterministic orchestration: the
-// ExperimentWorkflow. It does no I/O, reads no wall clock, starts no
+// ExperimentWorkflow and its FaultWorkflow children. It does no I/O, reads no wall clock, starts no
 // goroutines and ranges over no map; every side effect is an activity of
 // package activities. workflowcheck runs over this package in CI.
 //
@@ -10,6 +10,16 @@
 // rollback (every successful inject pushed its revert; whatever is still
 // pending runs in reverse, always, under a disconnected context, one failure
 // never stopping the others), EOT probes, verdict.
+//
+// A fault injected more than once (an interval shorter than its duration)
+// plays its timeline in a FaultWorkflow child, which reverts each injection
+// at the end of its hold and continues as new once its history is long
+// (at 2,000 events, or half of safety.maxHistoryEvents): neither history
+// grows with the experiment's duration. Stopping or closing the experiment
+// cancels the child, which reverts what it has in place before the
+// experiment's own rollback and EOT probes run. No injection starts once a
+// history holds safety.maxHistoryEvents events: Temporal would end the
+// workflow at 51,200 without a rollback.
 //
 // Interaction: Query "status" returns experiment.Status; Update "abort"
 // (validated; answers with what will be reverted) and Signal "abort" stop
