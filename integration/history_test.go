@@ -3,10 +3,16 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/starter"
 )
 
 // pauseSpec pauses the target for hold while a 1-second Continuous probe
@@ -120,4 +126,77 @@ spec:
 		t.Fatalf("the fault workflow's last run has %d events, over the budget", len(child.Events))
 	}
 	t.Logf("experiment history %d events; fault workflow's last run %d events", n, len(child.Events))
+}
+
+// TestTerminatedExperimentStillRevertsItsRepeatingFault: terminating a
+// workflow runs none of its code, so an experiment terminated while its
+// target is paused cannot revert it itself. Its FaultWorkflow is closed
+// with it by request-cancel, and reverts: the target runs again.
+func TestTerminatedExperimentStillRevertsItsRepeatingFault(t *testing.T) {
+	_, targetBin := binaries(t)
+	e := newEnv(t)
+	e.inProcessWorker(t, "it-terminate")
+	tg := startTarget(t, targetBin)
+	spec := fmt.Sprintf(`kind: Experiment
+metadata:
+  name: terminate-mid-hold
+spec:
+  faults:
+    - name: pause-long
+      duration: 60s
+      interval: 20s
+      hold: 15s
+      process:
+        selector: {port: %d}
+        action: pause
+`, tg.port)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run, err := starter.Start(ctx, e.c, decode(t, spec), starter.Options{TaskQueue: "it-terminate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := readPid(t, tg.pidfile)
+	waitFor(t, 30*time.Second, "the target paused", func() bool { return processState(pid) == "T" })
+
+	if err := e.c.TerminateWorkflow(ctx, run.ID, run.RunID, "terminated by the test"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the target resumed after the experiment was terminated", func() bool { return processState(pid) != "T" })
+	waitServing(t, tg.addr, 5*time.Second)
+	child, err := e.c.DescribeWorkflowExecution(ctx, fmt.Sprintf("%s-fault-0-%s", run.ID, run.RunID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := child.GetWorkflowExecutionInfo().GetStatus(); st == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Fatalf("the fault workflow is still %s: it would go on injecting", st)
+	}
+}
+
+// readPid reads the target's pid file.
+func readPid(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+// processState is the state letter in /proc/PID/stat ("T" when stopped).
+func processState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// pid (comm) STATE ...; comm may hold spaces, so read after the last ')'.
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2 : i+3]
+	}
+	return ""
 }
