@@ -96,7 +96,7 @@ func (e *engine) work(ctx context.Context, sh *shard) {
 		if stop || elapsed >= e.duration {
 			return
 		}
-		if wait > 0 && !sleep(ctx, wait) {
+		if wait > 0 && sleepUntil(ctx, time.Now().Add(wait)) != nil {
 			return
 		}
 		if e.busy.Add(1) >= e.workers.Load() {
@@ -133,17 +133,5 @@ func (e *engine) drain(p *Progress) {
 		sh.progress = Progress{}
 		sh.mu.Unlock()
 		p.merge(&part)
-	}
-}
-
-// sleep waits d or until ctx is done; false means ctx is done.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

@@ -119,6 +119,20 @@ func (s *suite) probe(name string, res experiment.ProbeResult) {
 	})).Return(res, nil)
 }
 
+// abortAfter sends the abort Update after d of workflow time; the answer
+// is filled in when the update completes.
+func (s *suite) abortAfter(t *testing.T, d time.Duration, reason string) *AbortAnswer {
+	answer := &AbortAnswer{}
+	s.env.RegisterDelayedCallback(func() {
+		s.env.UpdateWorkflow(UpdateAbort, "1", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { t.Errorf("abort rejected: %v", err) },
+			OnAccept:   func() {},
+			OnComplete: func(v any, err error) { *answer = v.(AbortAnswer) },
+		}, reason)
+	}, d)
+	return answer
+}
+
 func (s *suite) run(t *testing.T, exp experiment.Experiment) experiment.Result {
 	t.Helper()
 	s.env.ExecuteWorkflow(ExperimentWorkflow, exp)
@@ -254,14 +268,7 @@ func TestAbortDuringHoldRevertsOnce(t *testing.T) {
 	s := newSuite(t)
 	s.targetsFor("kill", "pid/1")
 	s.recordFaults()
-	var answer AbortAnswer
-	s.env.RegisterDelayedCallback(func() {
-		s.env.UpdateWorkflow(UpdateAbort, "1", &testsuite.TestUpdateCallback{
-			OnReject:   func(err error) { t.Errorf("abort rejected: %v", err) },
-			OnAccept:   func() {},
-			OnComplete: func(v any, err error) { answer = v.(AbortAnswer) },
-		}, "big red button")
-	}, 30*time.Second)
+	answer := s.abortAfter(t, 30*time.Second, "big red button")
 	res := s.run(t, spec([]experiment.Fault{killFault("kill", 30*time.Minute)}, httpProbe("after", experiment.ModeEOT)))
 
 	if res.Verdict != experiment.VerdictAborted {
@@ -397,15 +404,8 @@ func TestAbortDuringRepeatingFaultRevertsItsCurrentInjection(t *testing.T) {
 	s := newSuite(t)
 	s.targetsFor("kill", "pid/1")
 	s.recordFaults()
-	var answer AbortAnswer
 	// Injections at 0, 1m, 2m... each held 40s: 2m30s is inside the third.
-	s.env.RegisterDelayedCallback(func() {
-		s.env.UpdateWorkflow(UpdateAbort, "1", &testsuite.TestUpdateCallback{
-			OnReject:   func(err error) { t.Errorf("abort rejected: %v", err) },
-			OnAccept:   func() {},
-			OnComplete: func(v any, err error) { answer = v.(AbortAnswer) },
-		}, "enough")
-	}, 2*time.Minute+30*time.Second)
+	answer := s.abortAfter(t, 2*time.Minute+30*time.Second, "enough")
 	f := killFault("kill", 10*time.Minute)
 	f.Interval = experiment.Duration(time.Minute)
 	f.Hold = experiment.Duration(40 * time.Second)
