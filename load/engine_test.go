@@ -9,6 +9,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/tempest-chaos/tempest/experiment"
 )
 
 // A slow target makes requests pile up: the engine must start senders as
@@ -113,5 +115,46 @@ func TestRedirectsAreFollowed(t *testing.T) {
 	}
 	if _, ok := methods.Load(http.MethodGet); ok {
 		t.Fatal("the spec's URL got a GET: a redirect's rewrite leaked into the next request")
+	}
+}
+
+// Transport failures are counted by kind, whatever words the HTTP client
+// uses for them: a closed port, a server slower than the timeout, and a
+// server that hangs up without answering.
+func TestTransportFailuresAreCountedByKind(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	refusedURL := closed.URL
+	closed.Close()
+	slow := startTarget(t, func(tg *target) { tg.sleep = time.Second })
+	var hangUps atomic.Int64
+	hangUp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hangUps.Add(1)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	}))
+	t.Cleanup(hangUp.Close)
+
+	for _, c := range []struct{ url, kind string }{
+		{refusedURL, "connection refused"},
+		{slow.URL, "timeout"},
+		{hangUp.URL, "eof"},
+	} {
+		spec := constantLoad(c.url, "20/s", 500*time.Millisecond)
+		spec.Timeout = experiment.Duration(200 * time.Millisecond)
+		rep, err := Run(t.Context(), spec, Options{})
+		if err != nil {
+			t.Fatalf("%s: Run: %v", c.kind, err)
+		}
+		p := rep.Phases[0]
+		if rep.Requests != 10 || rep.Successes != 0 || p.Errors[c.kind] != 10 {
+			t.Errorf("%s: %d requests, %d ok, errors %v; want 10 failures of kind %q", c.url, rep.Requests, rep.Successes, p.Errors, c.kind)
+		}
+	}
+	// A request may be resent once on a closed connection, as net/http
+	// does, never more.
+	if n := hangUps.Load(); n > 20 {
+		t.Errorf("the hanging-up server saw %d requests for 10 sent", n)
 	}
 }

@@ -56,6 +56,7 @@ func newSender(run context.Context, spec experiment.Load) *sender {
 		// run, and below the usual server idle timeouts (5 s and up).
 		MaxIdleConnDuration:           idleConnTimeout,
 		DisablePathNormalizing:        true,
+		RetryIfErr:                    retryOnce,
 		DisableHeaderNamesNormalizing: true,
 		Dial: func(addr string) (net.Conn, error) {
 			conn, err := dialer.DialContext(run, "tcp", addr)
@@ -129,6 +130,22 @@ func (s *sender) send(req *fasthttp.Request, resp *fasthttp.Response, res *veget
 		res.Error = strconv.Itoa(int(res.Code)) + " " + fasthttp.StatusMessage(int(res.Code))
 	}
 	return rewritten
+}
+
+// retryOnce resends a GET, HEAD or PUT once when the server closed the
+// connection before answering (a kept-alive connection it had just timed
+// out, typically), as net/http does. fasthttp's default would try five
+// times, so a target that hangs up would see five requests for each one
+// counted.
+func retryOnce(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
+	if attempts > 1 || !errors.Is(err, fasthttp.ErrConnectionClosed) {
+		return false, false
+	}
+	switch string(req.Header.Method()) {
+	case fasthttp.MethodGet, fasthttp.MethodHead, fasthttp.MethodPut:
+		return false, true
+	}
+	return false, false
 }
 
 // transportError words fasthttp's failures the way errorKind reads them.
