@@ -13,6 +13,7 @@ import (
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
+	"github.com/tempest-chaos/tempest/workflows"
 )
 
 // pauseSpec pauses the target for hold while a 1-second Continuous probe
@@ -117,7 +118,9 @@ spec:
 	if n > 100 {
 		t.Fatalf("the experiment's history has %d events; its fault's injections belong to the fault workflow", n)
 	}
-	child := fetchHistory(t, e.c, fmt.Sprintf("%s-fault-0-%s", run.ID, run.RunID), "")
+	replay(t, fetchHistory(t, e.c, run.ID, run.RunID), "repeating-fault-experiment.json")
+	child := fetchHistory(t, e.c, workflows.FaultWorkflowID("continue-as-new", run.RunID, 0), "")
+	replay(t, child, "repeating-fault-continued.json")
 	started := child.Events[0].GetWorkflowExecutionStartedEventAttributes()
 	if started == nil || started.GetContinuedExecutionRunId() == "" {
 		t.Fatal("the fault workflow's last run did not continue an earlier one")
@@ -164,7 +167,7 @@ spec:
 	}
 	waitFor(t, 10*time.Second, "the target resumed after the experiment was terminated", func() bool { return processState(pid) != "T" })
 	waitServing(t, tg.addr, 5*time.Second)
-	child, err := e.c.DescribeWorkflowExecution(ctx, fmt.Sprintf("%s-fault-0-%s", run.ID, run.RunID), "")
+	child, err := e.c.DescribeWorkflowExecution(ctx, workflows.FaultWorkflowID("terminate-mid-hold", run.RunID, 0), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,7 @@ func replay(t *testing.T, h *historypb.History, fixture string) {
 	t.Helper()
 	r := sdkworker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(workflows.ExperimentWorkflow, workflow.RegisterOptions{Name: workflows.ExperimentWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.FaultWorkflow, workflow.RegisterOptions{Name: workflows.FaultWorkflowName})
 	if err := r.ReplayWorkflowHistory(nil, h); err != nil {
 		t.Fatalf("replay: %v", err)
 	}

@@ -26,6 +26,14 @@ const continueAfterEvents = 2000
 // abandon instead.)
 var childClosePolicy = enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL
 
+// FaultWorkflowID is the workflow ID of the FaultWorkflow playing fault
+// (its index in the spec) for the experiment run runID. It is built from
+// what a replay reproduces: a replayer does not know the original workflow
+// ID, only the run ID.
+func FaultWorkflowID(experimentName, runID string, fault int) string {
+	return fmt.Sprintf("%s-%s-fault-%d", experimentName, runID, fault)
+}
+
 // FaultInput is where a repeating fault's timeline starts, or resumes after
 // continue-as-new.
 type FaultInput struct {
@@ -99,7 +107,7 @@ func (r *run) runRepeatingFault(ctx workflow.Context, fi int, f experiment.Fault
 	safe, _ := workflow.NewDisconnectedContext(ctx) // this coroutine's own
 	cctx, cancelChild := workflow.WithCancel(safe)
 	cctx = workflow.WithChildOptions(cctx, workflow.ChildWorkflowOptions{
-		WorkflowID: fmt.Sprintf("%s-fault-%d-%s", r.info.WorkflowID, fi, r.info.RunID),
+		WorkflowID: FaultWorkflowID(r.exp.Metadata.Name, r.info.RunID, fi),
 		// Closing the experiment any way (even terminating it) cancels
 		// the child, which then reverts.
 		ParentClosePolicy:   childClosePolicy,
