@@ -83,12 +83,14 @@ func FaultWorkflow(ctx workflow.Context, in FaultInput) (FaultOutput, error) {
 	r.leftBehind = in.SoFar.LeftBehind
 	r.revertFailed = in.SoFar.RevertFailed
 
-	limit := min(continueAfterEvents, in.Safety.MaxHistoryEvents/2)
+	r.setPhase(ctx, experiment.PhaseChaos)
+	limit := continueAfterEvents
+	if half := in.Safety.MaxHistoryEvents / 2; half > 0 {
+		limit = min(limit, half)
+	}
 	long := func() bool { return workflow.GetInfo(ctx).GetCurrentHistoryLength() >= limit }
 	next := r.runFault(ctx, 0, in.Fault, in.T0, in.First, in.Next, long)
-	for i := len(r.stack.entries) - 1; i >= 0; i-- {
-		r.revert(ctx, r.stack.entries[i])
-	}
+	r.rollback(ctx) // what a cancellation left in place
 	out := FaultOutput{Fault: r.faults[0], Errors: r.errors, LeftBehind: r.leftBehind, RevertFailed: r.revertFailed, Stopped: r.stopReason}
 	if next < in.Fault.Injections() && ctx.Err() == nil && r.stopReason == "" {
 		in.Next, in.SoFar = next, out
