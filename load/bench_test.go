@@ -20,7 +20,7 @@ func BenchmarkRecordResult(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		res.Timestamp = res.Timestamp.Add(time.Millisecond)
-		r.record(res, false)
+		recordInto(&r.progress, r.opts.Phases, res, false)
 	}
 }
 
@@ -45,7 +45,7 @@ func BenchmarkProgressSnapshot(b *testing.B) {
 	r := &runner{}
 	start := time.Now()
 	for i := range 3600 * 100 { // an hour at 100 req/s
-		r.record(&vegeta.Result{Code: 200, Latency: time.Duration(i%5000) * time.Microsecond, Timestamp: start.Add(time.Duration(i) * 10 * time.Millisecond)}, false)
+		recordInto(&r.progress, r.opts.Phases, &vegeta.Result{Code: 200, Latency: time.Duration(i%5000) * time.Microsecond, Timestamp: start.Add(time.Duration(i) * 10 * time.Millisecond)}, false)
 	}
 	b.ReportAllocs()
 	for b.Loop() {

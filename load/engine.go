@@ -26,8 +26,8 @@ type engine struct {
 	duration time.Duration
 	targeter targeter
 	sender   *sender
-	// record is called by workers with their shard's lock held.
-	record     func(shard *Progress, res *vegeta.Result, cancelled bool)
+	// phases split the results (see recordInto).
+	phases     []Window
 	maxWorkers int
 
 	began   time.Time
@@ -117,7 +117,7 @@ func (e *engine) work(ctx context.Context, sh *shard) {
 		}
 		e.busy.Add(-1)
 		sh.mu.Lock()
-		e.record(&sh.progress, &res, ctx.Err() != nil)
+		recordInto(&sh.progress, e.phases, &res, ctx.Err() != nil)
 		sh.mu.Unlock()
 	}
 }

@@ -63,7 +63,7 @@ func TestDrainedShardsEqualOneRecorder(t *testing.T) {
 		if i%10 == 0 {
 			res.Code, res.Error = 503, "503 Service Unavailable"
 		}
-		whole.record(res, false)
+		recordInto(&whole.progress, whole.opts.Phases, res, false)
 		recordInto(&eng.shards[i%4].progress, nil, res, false)
 		if i%1500 == 0 {
 			eng.drain(&drained) // drains mid-run, as the ticker does

@@ -88,7 +88,7 @@ func TestHourLongProgressStaysSmallEnoughToHeartbeat(t *testing.T) {
 		if i%97 == 0 {
 			code = 503
 		}
-		r.record(&vegeta.Result{Code: code, Error: map[bool]string{true: "503"}[code == 503], Latency: time.Duration(50+i%20000) * time.Microsecond, Timestamp: time.Unix(0, int64(i)*int64(10*time.Millisecond))}, false)
+		recordInto(&r.progress, r.opts.Phases, &vegeta.Result{Code: code, Error: map[bool]string{true: "503"}[code == 503], Latency: time.Duration(50+i%20000) * time.Microsecond, Timestamp: time.Unix(0, int64(i)*int64(10*time.Millisecond))}, false)
 	}
 	raw, err := json.Marshal(r.progress)
 	if err != nil {

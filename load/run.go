@@ -115,9 +115,7 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 		targeter:   newTargeter(templates, sentBefore, &sent),
 		sender:     send,
 		maxWorkers: maxInFlight,
-		record: func(p *Progress, res *vegeta.Result, cancelled bool) {
-			recordInto(p, r.opts.Phases, res, cancelled)
-		},
+		phases:     r.opts.Phases,
 	}
 	eng.start(runCtx)
 	finished := eng.done()
@@ -159,11 +157,6 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 			return fmt.Errorf("load stopped after %s of %s: %w", r.progress.Elapsed, r.plan.Length(), ctx.Err())
 		}
 	}
-}
-
-// record adds one result to the run's progress.
-func (r *runner) record(res *vegeta.Result, cancelled bool) {
-	recordInto(&r.progress, r.opts.Phases, res, cancelled)
 }
 
 // recordInto adds one result to p; after cancellation, requests that failed

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -117,7 +118,11 @@ func (r *run) runRepeatingFault(ctx workflow.Context, fi int, f experiment.Fault
 	})
 	in := FaultInput{Run: r.info, Fault: f, Rollback: r.exp.Spec.Rollback, Safety: r.exp.Spec.Safety, T0: t0, First: first}
 	r.repeating = append(r.repeating, f.Name)
-	defer func() { r.repeating = remove(r.repeating, f.Name) }()
+	defer func() {
+		if i := slices.Index(r.repeating, f.Name); i >= 0 {
+			r.repeating = slices.Delete(r.repeating, i, i+1)
+		}
+	}()
 	child := workflow.ExecuteChildWorkflow(cctx, FaultWorkflowName, in)
 	sel := workflow.NewSelector(safe)
 	sel.AddFuture(child, func(workflow.Future) {})
@@ -138,13 +143,4 @@ func (r *run) runRepeatingFault(ctx workflow.Context, fi int, f experiment.Fault
 	if out.Stopped != "" {
 		r.stop(out.Stopped)
 	}
-}
-
-func remove(list []string, s string) []string {
-	for i, x := range list {
-		if x == s {
-			return append(list[:i:i], list[i+1:]...)
-		}
-	}
-	return list
 }
