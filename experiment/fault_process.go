@@ -22,14 +22,22 @@ type ProcessFault struct {
 	// Restart is an argv run as the revert of a kill (like chaosd's recover
 	// command). Arguments may use {{.PID}}, {{.Port}}, {{.Name}}, {{.PIDFile}}
 	// of the killed target. It runs at most once per injection and target,
-	// and not at all when the target already serves again.
+	// and not at all when the target already runs again (for a port
+	// selector: the port listens). The revert ends once it has been
+	// launched and keeps running (about 0.5s); it does not wait for the
+	// target to serve, so an EOT probe's window starts at the revert and
+	// a target slow to serve fails it. A Restart that exits with an error
+	// at once fails the revert.
 	Restart []string `json:"restart,omitempty"`
 	// RestartDir is the working directory of Restart.
 	RestartDir string `json:"restartDir,omitempty"`
 	// RestartEnv adds environment variables to Restart.
 	RestartEnv map[string]string `json:"restartEnv,omitempty"`
-	// RestartTimeout bounds Restart and the wait for the target to be back
-	// (default 30s).
+	// RestartTimeout bounds, from the launch, the only wait a revert has:
+	// for a Restart that exits 0 at once (it started a daemon), until the
+	// target runs again (the pid file names a new live process, a process of
+	// that name runs, the port listens); a retried revert whose launched
+	// Restart is gone fails once it has passed. Default 30s.
 	RestartTimeout Duration `json:"restartTimeout,omitempty"`
 }
 

@@ -2,12 +2,16 @@
 // the sample experiment (examples/process-kill.yaml) and the tests kill,
 // pause and restart it.
 //
-//	target -addr 127.0.0.1:18080 -pidfile PATH -starts PATH
+//	target -addr 127.0.0.1:18080 -pidfile PATH -starts PATH [-serve-delay 30s]
 //
 // It serves GET /healthz (200 "ok") and GET / (200). On start it writes its
 // pid to -pidfile and appends one line ("<RFC3339 time> pid <pid> addr <addr>")
 // to -starts, so tests can count restarts. SIGTERM or SIGINT shut it down
 // gracefully (in-flight requests finish, at most 5s) and remove its pid file.
+//
+// With -serve-delay it plays a service slow to come back: it writes its pid
+// file and start line at once, then waits that long before it listens, so
+// it runs (and is found by pid file or name) but does not serve meanwhile.
 package main
 
 import (
@@ -34,19 +38,24 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18080", "listen address")
 	pidFile := flag.String("pidfile", "", "write the pid to this file (optional)")
 	starts := flag.String("starts", "", "append one line per start to this file (optional)")
+	serveDelay := flag.Duration("serve-delay", 0, "run this long before listening (a slow start)")
 	flag.Parse()
-	if err := run(*addr, *pidFile, *starts); err != nil {
+	if err := run(*addr, *pidFile, *starts, *serveDelay); err != nil {
 		log.Fatalf("target: %v", err)
 	}
 }
 
-func run(addr, pidFile, starts string) error {
+func run(addr, pidFile, starts string, serveDelay time.Duration) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	// Listen first: a start that cannot bind records nothing.
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+	// Without a delay, listen first: a start that cannot bind records nothing.
+	var l net.Listener
+	if serveDelay <= 0 {
+		var err error
+		if l, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		addr = l.Addr().String()
 	}
 	pid := os.Getpid()
 	if pidFile != "" {
@@ -56,8 +65,20 @@ func run(addr, pidFile, starts string) error {
 		defer removePIDFile(pidFile, pid)
 	}
 	if starts != "" {
-		if err := appendStart(starts, pid, l.Addr().String()); err != nil {
+		if err := appendStart(starts, pid, addr); err != nil {
 			return err
+		}
+	}
+	if l == nil {
+		log.Printf("target: pid %d started, serving on %s in %s", pid, addr, serveDelay)
+		select {
+		case <-time.After(serveDelay):
+		case <-ctx.Done():
+			return nil
+		}
+		var err error
+		if l, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("listen: %w", err)
 		}
 	}
 	srv := &http.Server{Handler: routes(), ReadHeaderTimeout: 5 * time.Second}

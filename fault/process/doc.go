@@ -30,17 +30,25 @@
 //     {{.Name}} and {{.PIDFile}} of the target, runs in a new session with
 //     stdin from /dev/null and output to a log file, so it outlives the
 //     worker. It runs at most once per injection: it is skipped when the
-//     target already serves again (the port listens, the pid file names a
-//     live process, a process of that name runs), and a marker file in
-//     Process.StateDir, created exclusively before the launch, records it:
-//     a Revert retried after a worker crash, or running concurrently with
-//     another attempt, waits for that launch instead of starting a second
-//     one. Only a launch seen to fail (exit status != 0 before the target
-//     was back) is launched again by the next attempt.
-//     Revert then waits, bounded by RestartTimeout, until the target serves
-//     by the same measure. Only the port selector waits for the listener:
-//     with a name or pid file, Revert returns once the process runs (the
-//     pid file may be written before the process accepts connections).
+//     target already runs again (a new process of that name runs, the pid
+//     file names another live process, or, for a port, the port listens),
+//     and a marker file in Process.StateDir, created exclusively before the
+//     launch, records it: a Revert retried after a worker crash, or running
+//     concurrently with another attempt, judges that launch instead of
+//     starting a second one. Only a launch seen to fail (it could not start,
+//     or exited with an error before it settled) is launched again by the
+//     next attempt.
+//     Revert returns when the undo is done, not when the target serves:
+//     once the launched command has kept running for Process.RestartSettle
+//     (it is not required to listen yet; whether and when it serves is for
+//     the probes to see, so an EOT window starts at the revert). A command
+//     that exits with an error before fails the Revert, with the end of its
+//     log. One that exits 0 before (it started a daemon) is done once the
+//     target runs again by the measure above, which it waits for at most
+//     RestartTimeout after the launch. A retried Revert succeeds when the
+//     launched process (pid and start time from the marker) still runs, or
+//     the target runs again; when neither does RestartTimeout after the
+//     launch, it fails.
 //
 // Errors that retrying cannot fix are classified with package errkind:
 // a bad spec is InvalidSpec, a selector matching nothing is NoTargets, a

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,8 +26,11 @@ type marker struct {
 	LaunchedAt time.Time `json:"launchedAt"`
 	// PID is the launched process (0 while it is being launched).
 	PID int `json:"pid,omitempty"`
-	// Failed says the launched command exited with an error before the
-	// target was back; a retry may launch it again.
+	// StartTime is the start time of PID (field 22 of /proc/PID/stat), so
+	// a retry never takes a recycled pid for the launched process.
+	StartTime uint64 `json:"startTime,omitempty"`
+	// Failed says the launched command could not start or exited with an
+	// error before it settled; a retry may launch it again.
 	Failed string `json:"failed,omitempty"`
 }
 
@@ -97,16 +101,26 @@ func createMarker(path string, m marker) (bool, error) {
 
 // readMarker returns the marker at path; ok is false when there is none.
 func readMarker(path string) (m marker, ok bool, err error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return marker{}, false, nil
 	}
 	if err != nil {
 		return marker{}, false, fmt.Errorf("read restart marker: %w", err)
 	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return marker{}, false, fmt.Errorf("read restart marker: %w", err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return marker{}, false, fmt.Errorf("read restart marker: %w", err)
+	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		// Torn by a crash while it was created: a launch may have followed.
-		return marker{LaunchedAt: time.Now()}, true, nil
+		// Torn by a crash while it was created: a launch may have
+		// followed, about when the file was written.
+		return marker{LaunchedAt: info.ModTime()}, true, nil
 	}
 	return m, true, nil
 }

@@ -17,8 +17,9 @@ var _ fault.Fault = (*Process)(nil)
 
 // Defaults of New.
 const (
-	DefaultKillWait = 10 * time.Second
-	DefaultStopWait = 5 * time.Second
+	DefaultKillWait      = 10 * time.Second
+	DefaultStopWait      = 5 * time.Second
+	DefaultRestartSettle = 500 * time.Millisecond
 )
 
 // Keys of the fault.State Inject returns.
@@ -39,6 +40,10 @@ type Process struct {
 	// StopWait bounds the wait for a paused process to stop, and for a
 	// resumed one to run.
 	StopWait time.Duration
+	// RestartSettle is how long a launched Restart must keep running to
+	// count as launched; one that exits with an error before fails the
+	// Revert. It is cut to the fault's RestartTimeout.
+	RestartSettle time.Duration
 	// StateDir holds the restart markers and restart logs; it must survive
 	// a worker crash (not a per-process temporary directory).
 	StateDir string
@@ -48,14 +53,15 @@ type Process struct {
 }
 
 // New returns the process fault with the defaults: KillWait 10s, StopWait
-// 5s, StateDir $TMPDIR/tempest-process-<uid>.
+// 5s, RestartSettle 500ms, StateDir $TMPDIR/tempest-process-<uid>.
 func New() *Process {
 	return &Process{
-		KillWait: DefaultKillWait,
-		StopWait: DefaultStopWait,
-		StateDir: filepath.Join(os.TempDir(), "tempest-process-"+strconv.Itoa(os.Getuid())),
-		proc:     procFS{root: "/proc"},
-		self:     os.Getpid(),
+		KillWait:      DefaultKillWait,
+		StopWait:      DefaultStopWait,
+		RestartSettle: DefaultRestartSettle,
+		StateDir:      filepath.Join(os.TempDir(), "tempest-process-"+strconv.Itoa(os.Getuid())),
+		proc:          procFS{root: "/proc"},
+		self:          os.Getpid(),
 	}
 }
 
@@ -110,8 +116,9 @@ func (p *Process) Inject(ctx context.Context, req fault.Request) (fault.State, e
 	return state, nil
 }
 
-// Revert resumes a paused target, or runs Restart once for a killed one;
-// a kill without Restart has nothing to revert. It relies on req only, so
+// Revert resumes a paused target, or runs Restart once for a killed one
+// and returns once it runs (not once the target serves); a kill without
+// Restart has nothing to revert. It relies on req only, so
 // a nil state (an Inject whose result was lost) is reverted as well.
 func (p *Process) Revert(ctx context.Context, req fault.Request, _ fault.State) error {
 	s, err := parseSpec(req.Fault)

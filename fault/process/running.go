@@ -7,10 +7,10 @@ import (
 	"github.com/tempest-chaos/tempest/experiment"
 )
 
-// servesAgain reports whether what sel selects is back after ti was
-// killed: the port listens again, the pid file names another live
-// process, or another process of that name runs.
-func (p *Process) servesAgain(ctx context.Context, sel experiment.ProcessSelector, ti targetInfo) (bool, error) {
+// runsAgain reports whether what sel selects is back after ti was killed:
+// another process of that name runs, the pid file names another live
+// process, or (what the port selector matches) the port listens again.
+func (p *Process) runsAgain(ctx context.Context, sel experiment.ProcessSelector, ti targetInfo) (bool, error) {
 	switch {
 	case sel.Port != 0:
 		return p.proc.portListens(sel.Port)
@@ -41,5 +41,5 @@ func (p *Process) servesAgain(ctx context.Context, sel experiment.ProcessSelecto
 	}
 }
 
-// errNotServing says the target did not come back.
-var errNotServing = errors.New("target does not serve again")
+// errNotBack says neither the launched Restart nor the target runs.
+var errNotBack = errors.New("target does not run again")
