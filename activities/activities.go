@@ -1,6 +1,8 @@
 package activities
 
 import (
+	"go.temporal.io/sdk/client"
+
 	"github.com/tempest-chaos/tempest/fault"
 	"github.com/tempest-chaos/tempest/probe"
 	"github.com/tempest-chaos/tempest/secret"
@@ -16,4 +18,12 @@ type Activities struct {
 	Secrets secret.Resolver
 	// Guard refuses targets that safety rules protect.
 	Guard Guard
+	// Fences records reverted injections so that a late inject of one
+	// changes nothing; nil disables fencing.
+	Fences FenceStore
+	// Ledger records the injections this worker put in place, for the
+	// watchdog and `tempest cleanup`; nil keeps no ledger.
+	Ledger *Ledger
+	// Temporal, when set, lets Inject refuse to act for a run that has ended.
+	Temporal client.Client
 }

@@ -16,6 +16,7 @@ var NonRetryableTypes = []string{
 	errkind.NoTargets,
 	errkind.Refused,
 	errkind.SecretUnavailable,
+	errkind.Fenced,
 }
 
 // classify turns a classified error into a non-retryable ApplicationError and

@@ -23,9 +23,17 @@ func (a *Activities) Inject(ctx context.Context, req fault.Request) (InjectResul
 	}
 	beats := startPulse(ctx, nil)
 	defer beats.Stop()
+	if err := a.admit(ctx, req); err != nil { // fenced or run ended: change nothing
+		return InjectResult{}, classify(err)
+	}
 	state, err := impl.Inject(ctx, req)
 	if err != nil {
+		// The pending ledger entry stays: a failed inject may have changed
+		// something, and the watchdog reverts it once the run has ended.
 		return InjectResult{}, classify(fmt.Errorf("inject %q into %s: %w", req.Fault.Name, req.Target.ID, err))
+	}
+	if err := a.settle(ctx, impl, req, state); err != nil {
+		return InjectResult{}, classify(err)
 	}
 	return InjectResult{State: state, At: time.Now()}, nil
 }
@@ -45,8 +53,12 @@ func (a *Activities) Revert(ctx context.Context, in RevertInput) (time.Time, err
 	}
 	beats := startPulse(ctx, nil)
 	defer beats.Stop()
+	if err := a.fence(ctx, in.Request); err != nil { // before acting: a late inject then changes nothing
+		return time.Time{}, classify(err)
+	}
 	if err := impl.Revert(ctx, in.Request, in.State); err != nil {
 		return time.Time{}, classify(fmt.Errorf("revert %q on %s: %w", in.Request.Fault.Name, in.Request.Target.ID, err))
 	}
+	a.forget(in.Request)
 	return time.Now(), nil
 }

@@ -10,6 +10,8 @@
 //	NoTargets      a selector matched nothing
 //	Refused        a safety guard refused it (protected namespace, blast radius)
 //	SecretUnavailable  a secret reference could not be resolved
+//	Fenced         a late or duplicate inject attempt: its injection was
+//	               already reverted, or its run has closed; nothing was changed
 package errkind
 
 import (
@@ -25,6 +27,7 @@ const (
 	NoTargets         = "NoTargets"
 	Refused           = "Refused"
 	SecretUnavailable = "SecretUnavailable"
+	Fenced            = "Fenced"
 )
 
 // Error is a classified error.
