@@ -2,6 +2,8 @@
 // message into `isDelivered: true` on the stored order, and serves
 //
 //	GET /result   the number of undelivered orders, as a plain integer
+//	GET /drain    waits until the system has drained, then reports lost
+//	              and late orders (see drain.go)
 //	GET /metrics  Prometheus metrics (orderdelivery_delivery_*)
 //	GET /healthz  200 when the service runs
 //

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,13 +17,22 @@ import (
 
 // Store is what the delivery service needs from the order store.
 type Store interface {
-	// MarkDelivered sets isDelivered and reports whether the order changed.
-	MarkDelivered(ctx context.Context, orderID string) (bool, error)
+	// MarkDelivered sets isDelivered, records now as the delivery time
+	// unless one is recorded, and reports whether the order changed.
+	MarkDelivered(ctx context.Context, orderID string, now time.Time) (bool, error)
 	// CountUndelivered counts orders not yet delivered.
 	CountUndelivered(ctx context.Context) (int64, error)
 	// OutboxSent reports whether the order exists and no outbox entry of it
 	// is pending.
 	OutboxSent(ctx context.Context, orderID string) (bool, error)
+	// CountPending counts orders whose outbox entry is pending.
+	CountPending(ctx context.Context) (int64, error)
+	// LastAccepted returns the newest order's acceptance time (ok false
+	// when there is none).
+	LastAccepted(ctx context.Context) (at time.Time, ok bool, err error)
+	// DeliveredAfter counts orders first delivered after t and returns the
+	// latest of their delivery times.
+	DeliveredAfter(ctx context.Context, t time.Time) (n int64, last time.Time, err error)
 }
 
 // ErrNotSentYet reports an order whose outbox entry stayed pending for
@@ -37,6 +47,13 @@ type Options struct {
 	AwaitSent bool
 	// AwaitFor bounds that wait (default 10s); Poll is its period (default 50ms).
 	AwaitFor, Poll time.Duration
+	// QueueDepth returns the messages ready in the order queue, for
+	// GET /drain; nil means the queue is not watched (always 0).
+	QueueDepth func(ctx context.Context) (int, error)
+	// DrainPoll is how often GET /drain samples the system (default 1s).
+	DrainPoll time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
 // scrapeTimeout bounds the store query behind the undelivered gauge.
@@ -51,6 +68,8 @@ type Service struct {
 	delivered  prometheus.Counter
 	duplicates prometheus.Counter
 	failures   prometheus.Counter
+	// inFlight counts messages Deliver is handling.
+	inFlight atomic.Int64
 }
 
 // New returns a delivery service over store, with its own metrics registry.
@@ -60,6 +79,12 @@ func New(store Store, logger *slog.Logger, opts Options) *Service {
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = 50 * time.Millisecond
+	}
+	if opts.DrainPoll <= 0 {
+		opts.DrainPoll = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	s := &Service{
 		store:    store,
@@ -94,6 +119,8 @@ func New(store Store, logger *slog.Logger, opts Options) *Service {
 
 // Deliver handles one order message: its body is the order id.
 func (s *Service) Deliver(ctx context.Context, body []byte) error {
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	id := strings.TrimSpace(string(body))
 	if id == "" {
 		s.duplicates.Inc()
@@ -104,7 +131,7 @@ func (s *Service) Deliver(ctx context.Context, body []byte) error {
 			return err
 		}
 	}
-	changed, err := s.store.MarkDelivered(ctx, id)
+	changed, err := s.store.MarkDelivered(ctx, id, s.opts.Now())
 	if err != nil {
 		s.failures.Inc()
 		return fmt.Errorf("delivery: order %s: %w", id, err)
@@ -140,10 +167,11 @@ func (s *Service) awaitSent(ctx context.Context, id string) error {
 	}
 }
 
-// Handler serves /result, /metrics and /healthz.
+// Handler serves /result, /drain, /metrics and /healthz.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /result", s.result)
+	mux.HandleFunc("GET /drain", s.drain)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	return mux

@@ -20,6 +20,10 @@ type memStore struct {
 	fail   bool
 	// unsent lists orders whose outbox entry is pending.
 	unsent map[string]bool
+	// accepted is the newest order's acceptance time, deliveredAt each
+	// delivered order's first delivery time.
+	accepted    time.Time
+	deliveredAt map[string]time.Time
 }
 
 func (s *memStore) OutboxSent(_ context.Context, id string) (bool, error) {
@@ -35,7 +39,7 @@ func (s *memStore) markSent(id string) {
 	delete(s.unsent, id)
 }
 
-func (s *memStore) MarkDelivered(_ context.Context, id string) (bool, error) {
+func (s *memStore) MarkDelivered(_ context.Context, id string, now time.Time) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {
@@ -46,7 +50,43 @@ func (s *memStore) MarkDelivered(_ context.Context, id string) (bool, error) {
 		return false, nil
 	}
 	s.orders[id] = true
+	if s.deliveredAt == nil {
+		s.deliveredAt = map[string]time.Time{}
+	}
+	s.deliveredAt[id] = now
 	return true, nil
+}
+
+func (s *memStore) CountPending(context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for id := range s.unsent {
+		if _, ok := s.orders[id]; ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *memStore) LastAccepted(context.Context) (time.Time, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted, !s.accepted.IsZero(), nil
+}
+
+func (s *memStore) DeliveredAfter(_ context.Context, t time.Time) (n int64, last time.Time, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, at := range s.deliveredAt {
+		if at.After(t) {
+			n++
+			if at.After(last) {
+				last = at
+			}
+		}
+	}
+	return n, last, nil
 }
 
 func (s *memStore) CountUndelivered(context.Context) (int64, error) {

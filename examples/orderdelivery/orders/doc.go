@@ -2,9 +2,13 @@
 // services: one document per order in one collection,
 //
 //	{_id: <order id>, orderID: <order id>, isDelivered: false,
+//	 createdAt: <time>, deliveredAt: <time>,
 //	 outbox: {pending: true, createdAt: <time>, sentAt: <time>}}
 //
-// V1 writes no outbox field. V2 writes the order and its outbox entry in ONE
+// createdAt is when the order service stored the order, deliveredAt when the
+// delivery service first marked it delivered: with them the drain report
+// (package delivery) tells a late order from a lost one. V1 writes no
+// outbox field. V2 writes the order and its outbox entry in ONE
 // insert, so they exist together or not at all (single-document atomicity:
 // FerretDB has no multi-document transactions, and none is needed).
 //

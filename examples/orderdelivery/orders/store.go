@@ -19,6 +19,10 @@ const (
 	FieldOrderID       = "orderID"
 	FieldIsDelivered   = "isDelivered"
 	FieldOutboxPending = "outbox.pending"
+	// FieldCreatedAt is when the order service stored the order,
+	// FieldDeliveredAt when the delivery service first marked it delivered.
+	FieldCreatedAt     = "createdAt"
+	FieldDeliveredAt   = "deliveredAt"
 	fieldOutboxCreated = "outbox.createdAt"
 	fieldOutboxSent    = "outbox.sentAt"
 )
@@ -76,22 +80,24 @@ func (s *Store) Close(ctx context.Context) error {
 	return nil
 }
 
-// Insert stores an undelivered order (V1: no outbox).
-func (s *Store) Insert(ctx context.Context, orderID string) error {
+// Insert stores an undelivered order accepted at now (V1: no outbox).
+func (s *Store) Insert(ctx context.Context, orderID string, now time.Time) error {
 	return s.insert(ctx, bson.D{
 		{Key: "_id", Value: orderID},
 		{Key: FieldOrderID, Value: orderID},
 		{Key: FieldIsDelivered, Value: false},
+		{Key: FieldCreatedAt, Value: now},
 	})
 }
 
-// InsertWithOutbox stores an undelivered order together with its pending
-// outbox entry, in one document (V2).
+// InsertWithOutbox stores an undelivered order accepted at now together
+// with its pending outbox entry, in one document (V2).
 func (s *Store) InsertWithOutbox(ctx context.Context, orderID string, now time.Time) error {
 	return s.insert(ctx, bson.D{
 		{Key: "_id", Value: orderID},
 		{Key: FieldOrderID, Value: orderID},
 		{Key: FieldIsDelivered, Value: false},
+		{Key: FieldCreatedAt, Value: now},
 		{Key: "outbox", Value: bson.D{
 			{Key: "pending", Value: true},
 			{Key: "createdAt", Value: now},
@@ -168,12 +174,17 @@ func (s *Store) OutboxSent(ctx context.Context, orderID string) (bool, error) {
 	return doc.Outbox == nil || !doc.Outbox.Pending, nil
 }
 
-// MarkDelivered sets isDelivered on the order; it reports whether the order
-// changed (false when it was already delivered or does not exist).
-func (s *Store) MarkDelivered(ctx context.Context, orderID string) (bool, error) {
+// MarkDelivered sets isDelivered on the order and records now as its
+// delivery time unless an earlier one is recorded (a redelivery keeps the
+// first); it reports whether the order changed (false when it was already
+// delivered or does not exist).
+func (s *Store) MarkDelivered(ctx context.Context, orderID string, now time.Time) (bool, error) {
 	res, err := s.coll.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: orderID}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: FieldIsDelivered, Value: true}}}})
+		bson.D{
+			{Key: "$set", Value: bson.D{{Key: FieldIsDelivered, Value: true}}},
+			{Key: "$min", Value: bson.D{{Key: FieldDeliveredAt, Value: now}}},
+		})
 	if err != nil {
 		return false, fmt.Errorf("orders: mark delivered: %w", err)
 	}
@@ -189,6 +200,62 @@ func (s *Store) CountUndelivered(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// CountPending counts orders whose outbox entry is pending (V2).
+func (s *Store) CountPending(ctx context.Context) (int64, error) {
+	n, err := s.coll.CountDocuments(ctx, bson.D{{Key: FieldOutboxPending, Value: true}})
+	if err != nil {
+		return 0, fmt.Errorf("orders: count pending: %w", err)
+	}
+	return n, nil
+}
+
+// LastAccepted returns the newest order's acceptance time; ok is false
+// when no order records one.
+func (s *Store) LastAccepted(ctx context.Context) (at time.Time, ok bool, err error) {
+	var doc struct {
+		CreatedAt time.Time `bson:"createdAt"`
+	}
+	opts := options.FindOne().
+		SetSort(bson.D{{Key: FieldCreatedAt, Value: -1}}).
+		SetProjection(bson.D{{Key: FieldCreatedAt, Value: 1}})
+	err = s.coll.FindOne(ctx, bson.D{{Key: FieldCreatedAt, Value: bson.D{{Key: "$exists", Value: true}}}}, opts).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("orders: last accepted: %w", err)
+	}
+	return doc.CreatedAt, true, nil
+}
+
+// DeliveredAfter counts the orders first delivered after t and returns the
+// latest of their delivery times (zero when n is 0).
+func (s *Store) DeliveredAfter(ctx context.Context, t time.Time) (n int64, last time.Time, err error) {
+	cur, err := s.coll.Find(ctx,
+		bson.D{{Key: FieldDeliveredAt, Value: bson.D{{Key: "$gt", Value: t}}}},
+		options.Find().SetProjection(bson.D{{Key: FieldDeliveredAt, Value: 1}}))
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("orders: find delivered after: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc struct {
+			DeliveredAt time.Time `bson:"deliveredAt"`
+		}
+		if err := cur.Decode(&doc); err != nil {
+			return 0, time.Time{}, fmt.Errorf("orders: read delivered after: %w", err)
+		}
+		n++
+		if doc.DeliveredAt.After(last) {
+			last = doc.DeliveredAt
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return 0, time.Time{}, fmt.Errorf("orders: read delivered after: %w", err)
+	}
+	return n, last, nil
+}
+
 // Count counts all orders.
 func (s *Store) Count(ctx context.Context) (int64, error) {
 	n, err := s.coll.CountDocuments(ctx, bson.D{})
@@ -200,8 +267,10 @@ func (s *Store) Count(ctx context.Context) (int64, error) {
 
 // Order is a stored order as Undelivered reports it.
 type Order struct {
-	OrderID     string `bson:"orderID"`
-	IsDelivered bool   `bson:"isDelivered"`
+	OrderID     string    `bson:"orderID"`
+	IsDelivered bool      `bson:"isDelivered"`
+	CreatedAt   time.Time `bson:"createdAt"`
+	DeliveredAt time.Time `bson:"deliveredAt,omitempty"`
 	Outbox      *struct {
 		Pending   bool      `bson:"pending"`
 		CreatedAt time.Time `bson:"createdAt"`

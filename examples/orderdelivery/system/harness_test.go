@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -138,4 +140,20 @@ func undeliveredAfter(t *testing.T, s *System, want int64, d time.Duration) int6
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// drainReport asks the delivery service's GET /drain (see package
+// delivery) and returns its status and body.
+func drainReport(t *testing.T, s *System, query string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(s.DeliveryURL + "/drain?" + query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, strings.TrimSpace(string(body))
 }

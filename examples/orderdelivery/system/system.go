@@ -89,7 +89,9 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	s := &System{store: store, cancel: cancel}
 	acceptor, extra := s.wire(runCtx, cfg, declare)
 	orderSvc := order.New(acceptor, cfg.Logger, extra...)
-	deliverySvc := delivery.New(store, cfg.Logger, delivery.Options{AwaitSent: cfg.Version == V2})
+	inspector := mq.NewInspector(mq.NewDialer(cfg.BrokerURLs, time.Second), cfg.Queue)
+	s.closers = append(s.closers, inspector.Close)
+	deliverySvc := delivery.New(store, cfg.Logger, delivery.Options{AwaitSent: cfg.Version == V2, QueueDepth: inspector.Depth})
 	s.wg.Go(func() {
 		_ = mq.Consume(runCtx, mq.NewDialer(cfg.BrokerURLs, time.Second), consumeConfig(cfg, declare), deliverySvc.Deliver)
 	})

@@ -2,6 +2,9 @@ package system
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +65,13 @@ func TestV1LosesOrdersWhenItsBrokerIsKilled(t *testing.T) {
 	if lost == 0 {
 		t.Fatal("V1 lost no orders under a broker kill; the weakness the experiment looks for is gone")
 	}
+	// The drain report waits for the queue to be empty and the count to
+	// stay put, then calls what is left lost.
+	code, report := drainReport(t, sys, "within=60s&quiet=3s")
+	t.Logf("V1 drain report: %d %s", code, report)
+	if code != http.StatusOK || !strings.HasPrefix(report, fmt.Sprintf("lost %d, late ", lost)) {
+		t.Fatalf("V1 drain report %d %q, want 200 with lost %d", code, report, lost)
+	}
 }
 
 func TestV2LosesNoOrderWhenTheQueueLeaderIsKilled(t *testing.T) {
@@ -116,5 +126,10 @@ func TestV2LosesNoOrderWhenTheQueueLeaderIsKilled(t *testing.T) {
 				o.Outbox.CreatedAt.Format(time.StampMilli), o.Outbox.SentAt.Format(time.StampMilli))
 		}
 		t.Fatalf("V2 lost %d orders (%v)", lost, err)
+	}
+	code, report := drainReport(t, sys, "within=60s&quiet=3s")
+	t.Logf("V2 drain report: %d %s", code, report)
+	if code != http.StatusOK || !strings.HasPrefix(report, "lost 0, late ") {
+		t.Fatalf("V2 drain report %d %q, want 200 with lost 0", code, report)
 	}
 }
