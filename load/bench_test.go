@@ -24,6 +24,38 @@ func BenchmarkRecordResult(b *testing.B) {
 	}
 }
 
+// The same with a timeline: settled (attributed at once) and not yet
+// settled (kept in the shard until it is).
+func BenchmarkRecordResultWithTimeline(b *testing.B) {
+	start := time.Now()
+	for _, settled := range []bool{true, false} {
+		name := map[bool]string{true: "settled", false: "waiting"}[settled]
+		b.Run(name, func(b *testing.B) {
+			st := newSettler(nil, nil)
+			tl := experiment.Timeline{First: start.Add(time.Hour)}
+			if settled {
+				tl.SettledUntil = start.Add(24 * time.Hour)
+			}
+			st.clock.Store(newPhaseClock(tl))
+			eng := &engine{settler: st}
+			sh := &shard{}
+			res := &vegeta.Result{Code: 200, Latency: 1234 * time.Microsecond, Timestamp: start}
+			var p Progress
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				res.Timestamp = res.Timestamp.Add(time.Millisecond)
+				eng.record(sh, res, false)
+				if i++; i%100_000 == 0 { // as the run's loop drains and folds
+					eng.shards = []*shard{sh}
+					eng.drain(&p)
+					st.waiting = st.waiting[:0]
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkTemplatedTarget(b *testing.B) {
 	rt, err := compileTarget(experiment.LoadTarget{
 		Method: "POST", URL: "http://127.0.0.1:8080/order",

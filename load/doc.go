@@ -21,9 +21,23 @@
 //     new {{seq}} numbers: a resume skips two seconds' worth of them).
 //   - Cancelling ctx stops sending and aborts every in-flight request; Run
 //     returns within a second with the partial report and ctx's error.
-//   - Requests are split into phases by the wall-clock time they were sent,
-//     using Options.Phases (baseline before the first inject, chaos while any
-//     fault is active, recovery after the last revert).
+//   - Requests are attributed to phases by their SEND time, never by when
+//     they completed: a request sent before the first inject took effect
+//     is baseline even if its response came during the fault; one sent
+//     from that moment until the last revert completed is chaos (between
+//     two injections of a repeating fault included); one sent after it is
+//     recovery. With Options.Timeline the moments come from what the
+//     faults actually did (experiment's Timeline.PhaseAt, read about every
+//     300 ms): a result whose send time the timeline has not settled waits
+//     in its worker's shard, then in a bounded buffer (24 bytes a request,
+//     at most 2^20), and is folded into its phase once it is. A result
+//     still unsettled after 30 s, or past the cap, or when the load ends
+//     (after waiting up to 5 s for the timeline), takes the timeline's
+//     provisional phase (Progress.Provisional); a timeline that could not
+//     be read for 30 s gives way to the planned windows (Progress.ByPlan).
+//     Waiting results are in each heartbeat, by planned phase
+//     (Progress.Unsettled), and a retry counts them there. Without a
+//     timeline, Options.Phases (the planned windows) split them.
 //   - Spec errors are errkind.InvalidSpec, with the field path; unresolvable
 //     header secrets are errkind.SecretUnavailable.
 //

@@ -26,8 +26,10 @@ type engine struct {
 	duration time.Duration
 	targeter targeter
 	sender   *sender
-	// phases split the results (see recordInto).
+	// phases split the results (see recordInto), unless settler is set:
+	// then the run's timeline does (see record).
 	phases     []Window
+	settler    *settler
 	maxWorkers int
 
 	began   time.Time
@@ -45,6 +47,8 @@ type engine struct {
 type shard struct {
 	mu       sync.Mutex
 	progress Progress
+	// waiting are results whose phase the timeline has not settled yet.
+	waiting []pending
 }
 
 // start launches the first workers; the run ends when every worker has
@@ -117,12 +121,34 @@ func (e *engine) work(ctx context.Context, sh *shard) {
 		}
 		e.busy.Add(-1)
 		sh.mu.Lock()
-		recordInto(&sh.progress, e.phases, &res, ctx.Err() != nil)
+		e.record(sh, &res, ctx.Err() != nil)
 		sh.mu.Unlock()
 	}
 }
 
-// drain moves every shard's results into p.
+// record adds one result to sh (locked): by the planned windows, or with a
+// timeline in its phase when the latest snapshot says its send time is
+// final, else to the shard's waiting results.
+func (e *engine) record(sh *shard, res *vegeta.Result, cancelled bool) {
+	if e.settler == nil {
+		recordInto(&sh.progress, e.phases, res, cancelled)
+		return
+	}
+	if cancelled && res.Code == 0 && res.Error != "" {
+		return
+	}
+	seriesAdd(&sh.progress.Series, res.Timestamp, res.Latency, res.Error != "")
+	if c := e.settler.clock.Load(); c != nil {
+		if phase, final := c.phase(res.Timestamp.UnixNano()); final {
+			sh.progress.stats(phase).add(res)
+			return
+		}
+	}
+	sh.waiting = append(sh.waiting, pendingOf(res))
+}
+
+// drain moves every shard's results into p, and those still waiting for
+// the timeline into the settler.
 func (e *engine) drain(p *Progress) {
 	e.mu.Lock()
 	shards := e.shards
@@ -131,6 +157,10 @@ func (e *engine) drain(p *Progress) {
 		sh.mu.Lock()
 		part := sh.progress
 		sh.progress = Progress{}
+		if len(sh.waiting) > 0 {
+			e.settler.waiting = append(e.settler.waiting, sh.waiting...)
+			sh.waiting = sh.waiting[:0]
+		}
 		sh.mu.Unlock()
 		p.merge(&part)
 	}

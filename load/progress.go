@@ -6,15 +6,17 @@ import (
 	"github.com/tempest-chaos/tempest/experiment"
 )
 
-// Phase names used by the workflow's windows.
+// Phase names, the same as experiment's (the timeline's) and the
+// thresholds' {phase:...} tags.
 const (
-	PhaseBaseline = "baseline"
-	PhaseChaos    = "chaos"
-	PhaseRecovery = "recovery"
+	PhaseBaseline = experiment.LoadPhaseBaseline
+	PhaseChaos    = experiment.LoadPhaseChaos
+	PhaseRecovery = experiment.LoadPhaseRecovery
 )
 
-// Window is a wall-clock phase of the load: baseline before the first
-// inject, chaos while any fault is active, recovery after the last revert.
+// Window is a planned wall-clock phase of the load: baseline before the
+// first inject, chaos while any fault is active, recovery after the last
+// revert.
 type Window struct {
 	Phase string    `json:"phase"`
 	Start time.Time `json:"start"`
@@ -62,6 +64,33 @@ type Progress struct {
 	Series experiment.LoadSeries `json:"series"`
 	// K6 is the latest progress line of a k6 run.
 	K6 string `json:"k6,omitempty"`
+
+	// With a timeline (Options.Timeline):
+
+	// Unsettled, in a heartbeat, are the completed requests whose phase
+	// the timeline had not settled yet, by planned phase: a retry resuming
+	// from it adds them to Phases by their planned phase (counted in
+	// ByPlan). Empty in a final report.
+	Unsettled []PhaseStats `json:"unsettled,omitempty"`
+	// ByPlan counts requests attributed by the planned windows although a
+	// timeline was given: it could not be read for timelineStale, or they
+	// were unsettled in the heartbeat a retry resumed from.
+	ByPlan int64 `json:"byPlan,omitempty"`
+	// Provisional counts requests attributed by a timeline that had not
+	// settled their send time: waiting too long (maxWait), past the
+	// buffer's cap, or at the end of the load after settleWait.
+	Provisional int64 `json:"provisional,omitempty"`
+}
+
+// resumeUnsettled adds the unsettled requests of a heartbeat to their
+// planned phase.
+func (p *Progress) resumeUnsettled() {
+	for i := range p.Unsettled {
+		u := &p.Unsettled[i]
+		p.stats(u.Phase).Merge(&u.Stats)
+		p.ByPlan += u.Stats.Requests
+	}
+	p.Unsettled = nil
 }
 
 // PhaseStats are the metrics of one phase.
@@ -106,5 +135,9 @@ func (p *Progress) Clone() Progress {
 		c.Phases[i] = PhaseStats{Phase: ph.Phase, Stats: ph.Stats.Clone()}
 	}
 	c.Series = seriesClone(p.Series)
+	c.Unsettled = nil
+	for _, u := range p.Unsettled {
+		c.Unsettled = append(c.Unsettled, PhaseStats{Phase: u.Phase, Stats: u.Stats.Clone()})
+	}
 	return c
 }

@@ -20,7 +20,13 @@ type SecretFunc func(context.Context, experiment.SecretRef) (string, error)
 // Options tune one Run.
 type Options struct {
 	// Phases split the requests by send time; empty means all baseline.
+	// With Timeline they are the fallback (see Progress.ByPlan).
 	Phases []Window
+	// Timeline, when set, reads what the faults actually did: requests are
+	// attributed to phases by send time from it (experiment's
+	// Timeline.PhaseAt), each once its send time is settled. It is read
+	// about every 300 ms.
+	Timeline TimelineFunc
 	// StartAt delays the first request until then (zero: start now).
 	StartAt time.Time
 	// Resume is a previous attempt's last Progress: only the rest of the
@@ -63,6 +69,7 @@ func Run(ctx context.Context, spec experiment.Load, opts Options) (experiment.Lo
 	var progress Progress
 	if opts.Resume != nil {
 		progress = opts.Resume.Clone()
+		progress.resumeUnsettled()
 	}
 	if err := sleepUntil(ctx, opts.StartAt); err != nil {
 		return Report(progress, spec, opts.Phases), fmt.Errorf("load cancelled before it started: %w", err)
@@ -117,6 +124,20 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 		maxWorkers: maxInFlight,
 		phases:     r.opts.Phases,
 	}
+	var foldTick <-chan time.Time
+	if r.opts.Timeline != nil {
+		st := newSettler(r.opts.Timeline, r.opts.Phases)
+		eng.settler = st
+		polled := make(chan struct{})
+		go func() {
+			defer close(polled)
+			st.poll(runCtx)
+		}()
+		defer func() { abort(); <-polled }()
+		ft := time.NewTicker(timelineEvery)
+		defer ft.Stop()
+		foldTick = ft.C
+	}
 	eng.start(runCtx)
 	finished := eng.done()
 
@@ -126,8 +147,14 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	update := func(elapsed time.Duration) {
+	fold := func(force bool) {
 		eng.drain(&r.progress)
+		if eng.settler != nil {
+			eng.settler.fold(&r.progress, time.Now(), force)
+		}
+	}
+	update := func(elapsed time.Duration) {
+		fold(false)
 		r.progress.Elapsed = experiment.Duration(min(offset+elapsed, r.plan.Length()))
 		r.progress.Sent = sentBefore + sent.Load()
 	}
@@ -135,11 +162,17 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 		select {
 		case <-finished:
 			update(r.plan.Length())
+			if eng.settler != nil {
+				eng.settler.settle(ctx, &r.progress, eng.drain)
+				fold(true)
+			}
 			return nil
+		case <-foldTick:
+			fold(false)
 		case <-tick.C:
 			update(time.Since(eng.began))
 			if r.opts.OnProgress != nil {
-				r.opts.OnProgress(r.progress.Clone())
+				r.opts.OnProgress(r.snapshot(eng.settler))
 			}
 		case <-ctx.Done():
 			elapsed := time.Since(eng.began)
@@ -154,9 +187,20 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 			}
 			grace.Stop()
 			update(elapsed)
+			fold(true)
 			return fmt.Errorf("load stopped after %s of %s: %w", r.progress.Elapsed, r.plan.Length(), ctx.Err())
 		}
 	}
+}
+
+// snapshot is a private copy of the progress for a heartbeat, with the
+// results still waiting for the timeline (see Progress.Unsettled).
+func (r *runner) snapshot(st *settler) Progress {
+	c := r.progress.Clone()
+	if st != nil {
+		c.Unsettled = st.unsettled()
+	}
+	return c
 }
 
 // recordInto adds one result to p; after cancellation, requests that failed

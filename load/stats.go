@@ -27,28 +27,47 @@ type Stats struct {
 
 // add records one result.
 func (s *Stats) add(r *vegeta.Result) {
+	kind := ""
+	if r.Error != "" {
+		kind = errorKind(r)
+	}
+	s.tally(r.Timestamp, r.Latency, r.Code, kind)
+}
+
+// addPending records one result kept while its phase was not final.
+func (s *Stats) addPending(r *pending) {
+	kind := errorKinds[r.kind]
+	if r.kind == kindStatus {
+		kind = statusKind(r.code)
+	}
+	s.tally(time.Unix(0, r.sent), r.latency, r.code, kind)
+}
+
+// tally records one request sent at sent; kind names its failure ("": it
+// succeeded).
+func (s *Stats) tally(sent time.Time, latency time.Duration, code uint16, kind string) {
 	s.Requests++
-	if r.Error == "" {
+	if kind == "" {
 		s.Successes++
 	}
-	if r.Code != 0 {
+	if code != 0 {
 		if s.StatusCodes == nil {
 			s.StatusCodes = map[string]int64{}
 		}
-		s.StatusCodes[statusKey(r.Code)]++
+		s.StatusCodes[statusKey(code)]++
 	}
-	if r.Error != "" {
+	if kind != "" {
 		if s.Errors == nil {
 			s.Errors = map[string]int64{}
 		}
-		s.Errors[errorKind(r)]++
+		s.Errors[kind]++
 	}
-	s.Latency.Record(r.Latency)
-	if s.First.IsZero() || r.Timestamp.Before(s.First) {
-		s.First = r.Timestamp
+	s.Latency.Record(latency)
+	if s.First.IsZero() || sent.Before(s.First) {
+		s.First = sent
 	}
-	if r.Timestamp.After(s.Last) {
-		s.Last = r.Timestamp
+	if sent.After(s.Last) {
+		s.Last = sent
 	}
 }
 
@@ -128,21 +147,28 @@ func mergeCounts(dst, src map[string]int64) map[string]int64 {
 // connection reset, eof, canceled or other.
 func errorKind(r *vegeta.Result) string {
 	if r.Code != 0 {
-		return "status " + strconv.Itoa(int(r.Code)/100) + "xx"
+		return statusKind(r.Code)
 	}
-	e := strings.ToLower(r.Error)
+	return errorKinds[transportKind(r.Error)]
+}
+
+func statusKind(code uint16) string { return "status " + strconv.Itoa(int(code)/100) + "xx" }
+
+// transportKind is the errorKinds index of a transport failure.
+func transportKind(err string) uint8 {
+	e := strings.ToLower(err)
 	switch {
 	case strings.Contains(e, "canceled"):
-		return "canceled"
+		return 2
 	case strings.Contains(e, "timeout"), strings.Contains(e, "deadline exceeded"):
-		return "timeout"
+		return 3
 	case strings.Contains(e, "connection refused"):
-		return "connection refused"
+		return 4
 	case strings.Contains(e, "connection reset"), strings.Contains(e, "broken pipe"):
-		return "connection reset"
+		return 5
 	case strings.Contains(e, "eof"):
-		return "eof"
+		return 6
 	default:
-		return "other"
+		return 7
 	}
 }
