@@ -26,4 +26,7 @@ type Activities struct {
 	Ledger *Ledger
 	// Temporal, when set, lets Inject refuse to act for a run that has ended.
 	Temporal client.Client
+	// Timelines reads what a run's faults actually did, for load phases and
+	// OnChaos windows; nil keeps the planned windows.
+	Timelines TimelineReader
 }
