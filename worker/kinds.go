@@ -2,7 +2,12 @@ package worker
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/tempest-chaos/tempest/activities"
 	"github.com/tempest-chaos/tempest/experiment"
@@ -28,7 +33,25 @@ type Config struct {
 	// Kube, when set, enables the Kubernetes faults and the k8s probe, and
 	// k8s: secret references.
 	Kube kubernetes.Interface
+	// StateDir holds the worker's ledger of injections and its revert
+	// fences (default DefaultStateDir()). It must survive a worker crash;
+	// workers of one host may share it, and `tempest cleanup` reads it.
+	StateDir string
+	// Temporal, when set, lets Inject refuse to act for a run that has
+	// ended (the watchdog reverts what such a run left either way).
+	Temporal client.Client
 }
+
+// DefaultStateDir is $TMPDIR/tempest-worker-<uid>, beside the process
+// fault's $TMPDIR/tempest-process-<uid>.
+func DefaultStateDir() string {
+	return filepath.Join(os.TempDir(), "tempest-worker-"+strconv.Itoa(os.Getuid()))
+}
+
+// LedgerDir and FenceDir are where a worker with state dir dir keeps its
+// ledger and its fences.
+func LedgerDir(dir string) string { return filepath.Join(dir, "ledger") }
+func FenceDir(dir string) string  { return filepath.Join(dir, "fences") }
 
 // NewActivities builds the activities with every fault, probe and load
 // implementation this process can run. closeFn releases their clients.
@@ -49,11 +72,18 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 	probes.Register(experiment.ProbePrometheus, promprobe.New(resolver))
 	probes.Register(experiment.ProbeTCP, tcpprobe.New())
 
+	stateDir := cfg.StateDir
+	if stateDir == "" {
+		stateDir = DefaultStateDir()
+	}
 	acts = &activities.Activities{
-		Faults:  faults,
-		Probes:  probes,
-		Secrets: resolver,
-		Guard:   activities.Guard{ProtectedNamespaces: append(append([]string{}, activities.DefaultProtectedNamespaces...), cfg.ProtectedNamespaces...)},
+		Faults:   faults,
+		Probes:   probes,
+		Secrets:  resolver,
+		Guard:    activities.Guard{ProtectedNamespaces: append(append([]string{}, activities.DefaultProtectedNamespaces...), cfg.ProtectedNamespaces...)},
+		Fences:   &activities.FileFences{Dir: FenceDir(stateDir)},
+		Ledger:   &activities.Ledger{Dir: LedgerDir(stateDir)},
+		Temporal: cfg.Temporal,
 	}
 	return acts, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -103,7 +103,8 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 }
 
 // startWorkers starts a worker on the task queue and, with --cluster, one on
-// that cluster's queue; both with the Kubernetes kinds when --kubeconfig is set.
+// that cluster's queue; both with the Kubernetes kinds when --kubeconfig is
+// set, and the watchdog that reverts what ended runs left in their ledger.
 func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func(), err error) {
 	if g.kubeconfig != "" {
 		kc, _, err := kube.NewClient(g.kubeconfig)
@@ -112,8 +113,9 @@ func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func
 		}
 		cfg.Kube = kc
 	}
+	cfg.Temporal = c
 	acts, closeActs := worker.NewActivities(cfg)
-	stops := []func(){closeActs}
+	stops := []func(){closeActs, worker.StartWatchdog(c, acts, 0)}
 	stopAll := func() {
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()

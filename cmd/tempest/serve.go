@@ -16,6 +16,7 @@ import (
 
 func newWorkerCommand(g *globalFlags) *cobra.Command {
 	var protected []string
+	var stateDir string
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run a Tempest worker against a Temporal cluster (--address)",
@@ -33,15 +34,17 @@ func newWorkerCommand(g *globalFlags) *cobra.Command {
 			if err := worker.EnsureSearchAttributes(ctx, sess.client, g.namespace); err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "tempest: warning:", err)
 			}
-			return serveWorker(ctx, sess.client, g, worker.Config{ProtectedNamespaces: protected}, cmd)
+			return serveWorker(ctx, sess.client, g, worker.Config{ProtectedNamespaces: protected, StateDir: stateDir}, cmd)
 		},
 	}
 	cmd.Flags().StringSliceVar(&protected, "protected-namespace", nil, "more Kubernetes namespaces to protect (e.g. the worker's own)")
+	workerStateDirFlag(cmd, &stateDir)
 	return cmd
 }
 
 func newDevCommand(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
+	var stateDir string
+	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the embedded Temporal server, its Web UI and a worker in the foreground",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,9 +63,17 @@ func newDevCommand(g *globalFlags) *cobra.Command {
 			defer sess.Close()
 			fmt.Fprintf(cmd.OutOrStdout(), "Temporal frontend %s, namespace %s, task queue %s\nTemporal UI %s\nCtrl-C to stop.\n",
 				localFrontend(g), g.namespace, g.taskQueue, sess.uiBase)
-			return serveWorker(ctx, sess.client, g, worker.Config{}, cmd)
+			return serveWorker(ctx, sess.client, g, worker.Config{StateDir: stateDir}, cmd)
 		},
 	}
+	workerStateDirFlag(cmd, &stateDir)
+	return cmd
+}
+
+// workerStateDirFlag is where a worker keeps its ledger of injections and
+// its revert fences; `tempest cleanup` reads the same directory.
+func workerStateDirFlag(cmd *cobra.Command, dir *string) {
+	cmd.Flags().StringVar(dir, "worker-state-dir", worker.DefaultStateDir(), "where the worker keeps its ledger of injections and revert fences (read by `tempest cleanup`)")
 }
 
 // serveWorker runs workers until ctx is done.

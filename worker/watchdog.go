@@ -1,0 +1,214 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/tempest-chaos/tempest/activities"
+	"github.com/tempest-chaos/tempest/fault"
+)
+
+// DefaultWatchdogPeriod is how often a watchdog looks at its ledger.
+const DefaultWatchdogPeriod = 5 * time.Second
+
+// Watchdog is a worker's dead-man: every Period it reads the ledger of the
+// injections this worker put in place and reverts each one whose run has
+// ended (completed, failed, canceled, terminated, timed out, reset) or
+// whose revert has begun (fenced), with the state its Inject recorded, then
+// removes it from the ledger. So a terminated experiment, or one whose
+// reverts were lost with a worker, leaves nothing behind. The injections of
+// a run that is still running are left to its workflow, and so are those
+// whose run Temporal does not know (another server's, in a shared state
+// dir); `tempest cleanup --run` reverts those.
+type Watchdog struct {
+	Client client.Client
+	// Acts gives the fault kinds, the ledger and the fences (NewActivities).
+	Acts *activities.Activities
+	// Period between sweeps; default DefaultWatchdogPeriod.
+	Period time.Duration
+	// RevertTimeout bounds one revert; default 2 minutes.
+	RevertTimeout time.Duration
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+
+	mu    sync.Mutex
+	retry map[string]backoff
+}
+
+type backoff struct {
+	next  time.Time
+	delay time.Duration
+}
+
+// Swept is what a sweep did with one ledger entry.
+type Swept struct {
+	Entry activities.LedgerEntry
+	// Why it was reverted: the run's status or "fenced".
+	Why string
+	// Err is the revert's error; nil: reverted and removed from the ledger.
+	Err error
+}
+
+// StartWatchdog runs a watchdog over acts' ledger until the returned stop
+// is called; stop waits for a sweep in progress.
+func StartWatchdog(c client.Client, acts *activities.Activities, period time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &Watchdog{Client: c, Acts: acts, Period: period}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
+}
+
+// Run sweeps every Period until ctx is done.
+func (w *Watchdog) Run(ctx context.Context) {
+	period := w.Period
+	if period <= 0 {
+		period = DefaultWatchdogPeriod
+	}
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		for _, s := range w.Sweep(ctx) {
+			if s.Err != nil {
+				w.logger().Warn("watchdog: revert failed; retrying later", "run", s.Entry.Request.Run.RunID,
+					"fault", s.Entry.Request.Fault.Name, "target", s.Entry.Request.Target.ID, "why", s.Why, "error", s.Err)
+				continue
+			}
+			w.logger().Info("watchdog: reverted what an ended run left behind", "run", s.Entry.Request.Run.RunID,
+				"fault", s.Entry.Request.Fault.Name, "target", s.Entry.Request.Target.ID, "why", s.Why)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sweep makes one pass over the ledger and returns what it reverted or
+// tried to. Reverts that failed are retried by later sweeps, backing off
+// up to 5 minutes.
+func (w *Watchdog) Sweep(ctx context.Context) []Swept {
+	if w.Acts == nil || w.Acts.Ledger == nil {
+		return nil
+	}
+	entries, err := w.Acts.Ledger.Entries()
+	if err != nil {
+		w.logger().Warn("watchdog: reading the ledger", "error", err)
+	}
+	var out []Swept
+	status := map[fault.Run]string{} // one describe per run and sweep
+	now := time.Now()
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			break
+		}
+		key := activities.InjectionKey(e.Request)
+		if !w.due(key, now) {
+			continue
+		}
+		why, ok := w.ended(ctx, e, status)
+		if !ok {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, w.revertTimeout())
+		err := w.Acts.RevertRecorded(rctx, e)
+		cancel()
+		w.noteResult(key, err, now)
+		out = append(out, Swept{Entry: e, Why: why, Err: err})
+	}
+	return out
+}
+
+// ended reports whether e must be reverted now, and why.
+func (w *Watchdog) ended(ctx context.Context, e activities.LedgerEntry, status map[fault.Run]string) (string, bool) {
+	if w.Acts.Fences != nil {
+		if ok, err := w.Acts.Fences.IsFenced(ctx, e.Request); err == nil && ok {
+			return "fenced", true
+		}
+	}
+	if w.Client == nil {
+		return "", false
+	}
+	st, seen := status[e.Request.Run]
+	if !seen {
+		st = w.runEnded(ctx, e.Request.Run)
+		status[e.Request.Run] = st
+	}
+	if st == "" {
+		return "", false
+	}
+	return "run " + st, true
+}
+
+// runEnded is the status of run when it has ended, else "" (running, or
+// unknown to Temporal, or Temporal unreachable).
+func (w *Watchdog) runEnded(ctx context.Context, run fault.Run) string {
+	st, err := activities.RunStatus(ctx, w.Client, run)
+	if err != nil {
+		if !errors.Is(err, activities.ErrRunNotFound) {
+			w.logger().Debug("watchdog: asking Temporal about a run", "run", run.RunID, "error", err)
+		}
+		return ""
+	}
+	if !st.Closed {
+		return ""
+	}
+	return st.Status
+}
+
+func (w *Watchdog) due(key string, now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	b, ok := w.retry[key]
+	return !ok || !now.Before(b.next)
+}
+
+func (w *Watchdog) noteResult(key string, err error, now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err == nil {
+		delete(w.retry, key)
+		return
+	}
+	if w.retry == nil {
+		w.retry = map[string]backoff{}
+	}
+	b := w.retry[key]
+	b.delay = min(max(2*b.delay, 5*time.Second), 5*time.Minute)
+	b.next = now.Add(b.delay)
+	w.retry[key] = b
+}
+
+func (w *Watchdog) revertTimeout() time.Duration {
+	if w.RevertTimeout > 0 {
+		return w.RevertTimeout
+	}
+	return 2 * time.Minute
+}
+
+func (w *Watchdog) logger() *slog.Logger {
+	if w.Logger != nil {
+		return w.Logger
+	}
+	return slog.Default()
+}
+
+// String names a sweep result for people.
+func (s Swept) String() string {
+	r := s.Entry.Request
+	what := fmt.Sprintf("%s %q on %s (run %s, injection %d; %s)", r.Fault.Kind(), r.Fault.Name, r.Target.ID, r.Run.RunID, r.Injection, s.Why)
+	if s.Err != nil {
+		return what + ": " + s.Err.Error()
+	}
+	return what
+}
