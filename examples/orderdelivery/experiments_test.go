@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tempest-chaos/tempest/examples/orderdelivery/demoenv"
 	"github.com/tempest-chaos/tempest/examples/orderdelivery/system"
@@ -55,14 +57,13 @@ func TestExperimentsMatchTheDemoEnvironment(t *testing.T) {
 					t.Errorf("fault selects %s, want %s", f.Selector.PIDFile, want)
 				}
 			}
-			var sawMongo, sawHealth bool
+			var sawDrain, sawHealth bool
 			for _, p := range spec.Probes {
 				switch {
 				case p.Mongo != nil:
-					sawMongo = true
-					if p.Mongo.Database != tc.place.Database || p.Mongo.Filter != `{"isDelivered": false}` || !strings.HasSuffix(string(p.Mongo.URI), cfg.MongoAddr+"/") {
-						t.Errorf("mongo probe %+v does not count undelivered orders in %s at %s", *p.Mongo, tc.place.Database, cfg.MongoAddr)
-					}
+					t.Errorf("mongo probe %s: the lost-order verdict belongs to the drain report, which waits for the system to drain", p.Name)
+				case p.HTTP != nil && p.Mode == experiment.ModeEOT:
+					sawDrain = drainProbeOK(t, p, tc.place.DeliveryAddr)
 				case p.HTTP != nil && p.Mode == experiment.ModeContinuous:
 					sawHealth = p.HTTP.URL == "http://"+tc.place.OrderAddr+"/healthz"
 				case p.TCP != nil:
@@ -75,9 +76,34 @@ func TestExperimentsMatchTheDemoEnvironment(t *testing.T) {
 					}
 				}
 			}
-			if !sawMongo || !sawHealth {
-				t.Errorf("want an EOT mongo probe and a Continuous http probe on the order service (mongo %v, health %v)", sawMongo, sawHealth)
+			if !sawDrain || !sawHealth {
+				t.Errorf("want an EOT drain probe on the delivery service and a Continuous http probe on the order service (drain %v, health %v)", sawDrain, sawHealth)
 			}
 		})
 	}
+}
+
+// drainProbeOK checks the lost-order probe: GET /drain of the version's
+// delivery service with a stated drain bound and quiet period, a timeout
+// above the bound, one observation (the wait is in the request), and a pass
+// only on "lost 0".
+func drainProbeOK(t *testing.T, p experiment.Probe, deliveryAddr string) bool {
+	t.Helper()
+	u, err := url.Parse(p.HTTP.URL)
+	if err != nil || u.Host != deliveryAddr || u.Path != "/drain" {
+		t.Errorf("EOT http probe %s asks %s, want %s/drain", p.Name, p.HTTP.URL, deliveryAddr)
+		return false
+	}
+	within, err := time.ParseDuration(u.Query().Get("within"))
+	if err != nil || u.Query().Get("quiet") == "" {
+		t.Errorf("probe %s: %s does not state within= and quiet=", p.Name, p.HTTP.URL)
+		return false
+	}
+	if p.Timeout.D() < within+30*time.Second || p.Retries != 0 {
+		t.Errorf("probe %s: timeout %s, retries %d; want at least within (%s) + 30s and no retry", p.Name, p.Timeout, p.Retries, within)
+	}
+	if e := p.HTTP.Expect; e == nil || e.Op != experiment.OpMatches || e.Value != "^lost 0, " || p.HTTP.JSONPath != "" {
+		t.Errorf("probe %s: expect %+v, want the whole body to match ^lost 0, ", p.Name, p.HTTP.Expect)
+	}
+	return true
 }
