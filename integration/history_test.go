@@ -118,9 +118,9 @@ spec:
 	if n > 100 {
 		t.Fatalf("the experiment's history has %d events; its fault's injections belong to the fault workflow", n)
 	}
-	replay(t, fetchHistory(t, e.c, run.ID, run.RunID), "repeating-fault-experiment.json")
+	replay(t, fetchHistory(t, e.c, run.ID, run.RunID))
 	child := fetchHistory(t, e.c, workflows.FaultWorkflowID("continue-as-new", run.RunID, 0), "")
-	replay(t, child, "repeating-fault-continued.json")
+	replay(t, child)
 	started := child.Events[0].GetWorkflowExecutionStartedEventAttributes()
 	if started == nil || started.GetContinuedExecutionRunId() == "" {
 		t.Fatal("the fault workflow's last run did not continue an earlier one")

@@ -60,7 +60,7 @@ func TestKillAndRestartPasses(t *testing.T) {
 	tg := startTarget(t, targetBin)
 
 	run, res := e.runToEnd(t, decode(t, killSpec(tg, 2*time.Second, tg.argv())), "it-pass", 2*time.Minute)
-	replay(t, fetchHistory(t, e.c, run.ID, run.RunID), "kill-restart-passed.json")
+	replay(t, fetchHistory(t, e.c, run.ID, run.RunID))
 
 	if res.Verdict != experiment.VerdictPassed {
 		t.Fatalf("verdict %s, reasons %v", res.Verdict, res.Reasons)

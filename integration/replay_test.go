@@ -2,8 +2,6 @@ package integration
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -11,7 +9,6 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tempest-chaos/tempest/workflows"
 )
@@ -32,24 +29,14 @@ func fetchHistory(t *testing.T, c client.Client, id, runID string) *historypb.Hi
 }
 
 // replay checks that the current workflow code replays h deterministically.
-// With TEMPEST_UPDATE_TESTDATA=1 it also saves h as a fixture for the
-// workflows package's replay test.
-func replay(t *testing.T, h *historypb.History, fixture string) {
+// Histories for the workflows package's replay corpus are recorded by
+// TestCorpusScenarios, once, never over an existing file.
+func replay(t *testing.T, h *historypb.History) {
 	t.Helper()
 	r := sdkworker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(workflows.ExperimentWorkflow, workflow.RegisterOptions{Name: workflows.ExperimentWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.FaultWorkflow, workflow.RegisterOptions{Name: workflows.FaultWorkflowName})
 	if err := r.ReplayWorkflowHistory(nil, h); err != nil {
 		t.Fatalf("replay: %v", err)
-	}
-	if os.Getenv("TEMPEST_UPDATE_TESTDATA") == "" {
-		return
-	}
-	b, err := protojson.MarshalOptions{Indent: " "}.Marshal(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("..", "workflows", "testdata", fixture), b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
