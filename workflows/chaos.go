@@ -37,18 +37,18 @@ func (r *run) selectTargets(ctx workflow.Context, f experiment.Fault) ([]experim
 // reverted. It returns early when ctx is cancelled (rollback then reverts
 // whatever is still in place), or between two injections when pause says
 // so. It returns the next injection not started.
-func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time.Time, first []experiment.Target, from int, pause func() bool) int {
-	for k := from; k < f.Injections(); k++ {
+func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, fp FaultPlan, t0 time.Time, first []experiment.Target, from int, pause func() bool) int {
+	for k := from; k < fp.Injections; k++ {
 		if k > from && pause != nil && pause() {
 			return k
 		}
-		at := t0.Add(f.StartAfter.D() + time.Duration(k)*f.Interval.D())
+		at := t0.Add(fp.due(k))
 		if !sleepUntil(ctx, at) {
 			return k
 		}
 		if r.historyFull(ctx) {
 			r.engineError(fmt.Sprintf("fault %q stopped before injection %d of %d: the experiment's history holds %d events, its budget (safety.maxHistoryEvents) is %d; use a longer interval or split the campaign",
-				f.Name, k+1, f.Injections(), workflow.GetInfo(ctx).GetCurrentHistoryLength(), r.exp.Spec.Safety.MaxHistoryEvents))
+				f.Name, k+1, fp.Injections, workflow.GetInfo(ctx).GetCurrentHistoryLength(), r.exp.Spec.Safety.MaxHistoryEvents))
 			return k
 		}
 		targets := first
@@ -62,14 +62,14 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, t0 time
 			}
 		}
 		entries, ok := r.injectAll(ctx, fi, f, targets, k+1)
-		if !ok || !sleepUntil(ctx, at.Add(f.HoldFor().D())) {
+		if !ok || !sleepUntil(ctx, at.Add(fp.Hold)) {
 			return k + 1
 		}
 		for i := len(entries) - 1; i >= 0; i-- {
 			r.revert(ctx, entries[i])
 		}
 	}
-	return f.Injections()
+	return fp.Injections
 }
 
 // historyFull reports whether the history has reached the run's budget.

@@ -13,14 +13,20 @@ import (
 // phases and contract. It always completes with a Result; the only error it
 // returns is one of the workflow's own wiring.
 func ExperimentWorkflow(ctx workflow.Context, exp experiment.Experiment) (experiment.Result, error) {
-	experiment.ApplyDefaults(&exp)
+	version := runVersion(ctx)
+	n, err := normalizeOnce(ctx, version, exp)
+	if err != nil {
+		return experiment.Result{}, err
+	}
+	exp = n.Experiment
 	r := newRun(ctx, exp)
+	r.version, r.plan = version, n.Plan
 	if err := r.registerHandlers(ctx); err != nil {
 		return experiment.Result{}, err
 	}
 	r.setPhase(ctx, experiment.PhasePreflight)
-	if err := exp.Validate(); err != nil {
-		r.errors = append(r.errors, "invalid spec: "+err.Error())
+	if n.Invalid != "" {
+		r.errors = append(r.errors, "invalid spec: "+n.Invalid)
 		return r.finish(ctx), nil
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, AttrExperiment.ValueSet(exp.Metadata.Name)); err != nil {
@@ -101,7 +107,7 @@ func (r *run) preflight(ctx workflow.Context) ([][]experiment.Target, bool) {
 func (r *run) steadyStateBefore(ctx workflow.Context) map[int]experiment.ProbeResult {
 	r.setPhase(ctx, experiment.PhaseSOT)
 	starts := map[int]experiment.ProbeResult{}
-	for _, ir := range r.checkAll(ctx, experiment.Probe.RunsAtStart) {
+	for _, ir := range r.checkAll(ctx, func(p ProbePlan) bool { return p.AtStart }) {
 		starts[ir.index] = ir.result
 		r.record(ir.result)
 		if !ir.result.Passed {
@@ -114,7 +120,7 @@ func (r *run) steadyStateBefore(ctx workflow.Context) map[int]experiment.ProbeRe
 // steadyStateAfter runs EOT and Edge probes after every revert.
 func (r *run) steadyStateAfter(ctx workflow.Context, starts map[int]experiment.ProbeResult) {
 	r.setPhase(ctx, experiment.PhaseEOT)
-	for _, ir := range r.checkAll(r.safe, experiment.Probe.RunsAtEnd) {
+	for _, ir := range r.checkAll(r.safe, func(p ProbePlan) bool { return p.AtEnd }) {
 		res := ir.result
 		if start, ok := starts[ir.index]; ok {
 			res = mergeEdge(start, res)

@@ -47,6 +47,9 @@ type FaultInput struct {
 	// T0 + startAfter + k*interval.
 	T0    time.Time           `json:"t0"`
 	First []experiment.Target `json:"first"`
+	// Plan is the fault's timeline as the experiment planned it (absent
+	// in runs older than versionNormalized: computed by the current code).
+	Plan *FaultPlan `json:"plan,omitempty"`
 	// Next is the next injection, counted from 0.
 	Next int `json:"next"`
 	// SoFar is what the previous runs of this workflow did.
@@ -76,7 +79,14 @@ func FaultWorkflow(ctx workflow.Context, in FaultInput) (FaultOutput, error) {
 		Metadata: experiment.Metadata{Name: in.Run.Experiment},
 		Spec:     experiment.Spec{Faults: []experiment.Fault{in.Fault}, Rollback: in.Rollback, Safety: in.Safety},
 	}
+	version := runVersion(ctx)
 	r := newRun(ctx, exp)
+	r.version = version
+	fp := faultPlanOf(in.Fault)
+	if in.Plan != nil {
+		fp = *in.Plan
+	}
+	r.plan = Plan{Faults: []FaultPlan{fp}}
 	r.info = in.Run
 	r.faults[0] = in.SoFar.Fault
 	r.faults[0].Name = in.Fault.Name
@@ -90,10 +100,10 @@ func FaultWorkflow(ctx workflow.Context, in FaultInput) (FaultOutput, error) {
 		limit = min(limit, half)
 	}
 	long := func() bool { return workflow.GetInfo(ctx).GetCurrentHistoryLength() >= limit }
-	next := r.runFault(ctx, 0, in.Fault, in.T0, in.First, in.Next, long)
+	next := r.runFault(ctx, 0, in.Fault, fp, in.T0, in.First, in.Next, long)
 	r.rollback(ctx) // what a cancellation left in place
 	out := FaultOutput{Fault: r.faults[0], Errors: r.errors, LeftBehind: r.leftBehind, RevertFailed: r.revertFailed, Stopped: r.stopReason}
-	if next < in.Fault.Injections() && ctx.Err() == nil && r.stopReason == "" {
+	if next < fp.Injections && ctx.Err() == nil && r.stopReason == "" {
 		in.Next, in.SoFar = next, out
 		return FaultOutput{}, workflow.NewContinueAsNewError(ctx, FaultWorkflowName, in)
 	}
@@ -117,6 +127,10 @@ func (r *run) runRepeatingFault(ctx workflow.Context, fi int, f experiment.Fault
 		WaitForCancellation: true,
 	})
 	in := FaultInput{Run: r.info, Fault: f, Rollback: r.exp.Spec.Rollback, Safety: r.exp.Spec.Safety, T0: t0, First: first}
+	if r.version >= versionNormalized {
+		fp := r.plan.Faults[fi]
+		in.Plan = &fp
+	}
 	r.repeating = append(r.repeating, f.Name)
 	defer func() {
 		if i := slices.Index(r.repeating, f.Name); i >= 0 {

@@ -74,8 +74,8 @@ func probeCluster(p experiment.Probe) string {
 }
 
 // checkCtx bounds a single-shot probe by all its attempts.
-func checkCtx(ctx workflow.Context, p experiment.Probe) workflow.Context {
-	budget := p.Budget().D() + slack
+func checkCtx(ctx workflow.Context, p experiment.Probe, budget time.Duration) workflow.Context {
+	budget += slack
 	return withQueue(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: budget,
 		HeartbeatTimeout:    heartbeatTimeout,

@@ -9,9 +9,9 @@ import (
 
 // faultSpan is when, after the window start, the first fault is injected and
 // the last is due to be reverted; ok is false without faults.
-func faultSpan(faults []experiment.Fault) (first, last time.Duration, ok bool) {
+func faultSpan(faults []FaultPlan) (first, last time.Duration, ok bool) {
 	for i, f := range faults {
-		s, e := f.StartAfter.D(), f.End().D()
+		s, e := f.StartAfter, f.End
 		if i == 0 || s < first {
 			first = s
 		}
@@ -24,11 +24,11 @@ func faultSpan(faults []experiment.Fault) (first, last time.Duration, ok bool) {
 
 // loadPhases splits the load's time into baseline (before the first
 // inject), chaos (while faults are planned to be active) and recovery.
-func loadPhases(spec experiment.Spec, t0 time.Time) []load.Window {
+func loadPhases(spec experiment.Spec, plan Plan, t0 time.Time) []load.Window {
 	l := spec.Load
 	start := t0.Add(l.StartAfter.D())
-	end := start.Add(l.Span().D())
-	first, last, ok := faultSpan(spec.Faults)
+	end := start.Add(plan.LoadSpan)
+	first, last, ok := faultSpan(plan.Faults)
 	if !ok {
 		return []load.Window{{Phase: load.PhaseBaseline, Start: start, End: end}}
 	}

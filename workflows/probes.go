@@ -21,16 +21,16 @@ type indexedResult struct {
 // checkAll runs the single-shot probes selected by want, in parallel, and
 // returns their results in spec order. A probe that cannot run is an engine
 // error and a failed result.
-func (r *run) checkAll(ctx workflow.Context, want func(experiment.Probe) bool) []indexedResult {
+func (r *run) checkAll(ctx workflow.Context, want func(ProbePlan) bool) []indexedResult {
 	var a *activities.Activities
 	var out []indexedResult
 	var futs []workflow.Future
 	for i, p := range r.exp.Spec.Probes {
-		if !want(p) {
+		if !want(r.plan.Probes[i]) {
 			continue
 		}
 		out = append(out, indexedResult{index: i})
-		futs = append(futs, workflow.ExecuteActivity(checkCtx(ctx, p), a.CheckProbe, activities.CheckInput{Probe: p}))
+		futs = append(futs, workflow.ExecuteActivity(checkCtx(ctx, p, r.plan.Probes[i].Budget), a.CheckProbe, activities.CheckInput{Probe: p}))
 	}
 	for i, fut := range futs {
 		p := r.exp.Spec.Probes[out[i].index]
@@ -56,13 +56,13 @@ func (r *run) startWatchers(ctx workflow.Context, t0, end time.Time) []*watcher 
 	var a *activities.Activities
 	var ws []*watcher
 	span := end.Sub(workflow.Now(ctx))
-	for _, p := range r.exp.Spec.Probes {
-		if !p.RunsDuringChaos() {
+	for i, p := range r.exp.Spec.Probes {
+		if !r.plan.Probes[i].DuringChaos {
 			continue
 		}
 		in := activities.WatchInput{Probe: p, Until: end}
 		if p.Mode == experiment.ModeOnChaos {
-			in.Windows = chaosWindows(r.exp.Spec.Faults, p.Faults, t0)
+			in.Windows = chaosWindows(r.exp.Spec.Faults, r.plan.Faults, p.Faults, t0)
 		}
 		actx := longCtx(ctx, span+p.Timeout.D(), probeCluster(p))
 		ws = append(ws, &watcher{probe: p, future: workflow.ExecuteActivity(actx, a.WatchProbe, in)})
@@ -108,15 +108,16 @@ func firstFailureDetail(p experiment.ProbeResult) string {
 
 // chaosWindows are the planned windows during which the named faults (all,
 // when names is empty) are in place, relative to t0.
-func chaosWindows(faults []experiment.Fault, names []string, t0 time.Time) []activities.Window {
+func chaosWindows(faults []experiment.Fault, plans []FaultPlan, names []string, t0 time.Time) []activities.Window {
 	ws := []activities.Window{}
-	for _, f := range faults {
+	for i, f := range faults {
 		if len(names) > 0 && !contains(names, f.Name) {
 			continue
 		}
-		for k := 0; k < f.Injections(); k++ {
-			start := t0.Add(f.StartAfter.D() + time.Duration(k)*f.Interval.D())
-			ws = append(ws, activities.Window{Start: start, End: start.Add(f.HoldFor().D())})
+		fp := plans[i]
+		for k := 0; k < fp.Injections; k++ {
+			start := t0.Add(fp.due(k))
+			ws = append(ws, activities.Window{Start: start, End: start.Add(fp.Hold)})
 		}
 	}
 	return ws

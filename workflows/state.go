@@ -11,7 +11,11 @@ import (
 
 // run is the state of one experiment execution.
 type run struct {
-	exp  experiment.Experiment
+	exp experiment.Experiment
+	// version is the behaviour this run records (see versions.go).
+	version workflow.Version
+	// plan is what the run derives from the spec (see normalize.go).
+	plan Plan
 	info fault.Run
 	// safe is never cancelled: rollback, EOT probes and waits use it so they
 	// run after an abort or a cancellation too.

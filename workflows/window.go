@@ -20,8 +20,8 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 	r.setPhase(ctx, experiment.PhaseChaos)
 	spec := r.exp.Spec
 	t0 := workflow.Now(ctx)
-	end := t0.Add(r.exp.ChaosWindow().D())
-	r.status.PlannedTotal = end.Sub(r.status.StartedAt) + r.exp.EndBudget().D()
+	end := t0.Add(r.plan.ChaosWindow)
+	r.status.PlannedTotal = end.Sub(r.status.StartedAt) + r.plan.EndBudget
 
 	chaosCtx, cancelChaos := workflow.WithCancel(ctx)
 	sideCtx, cancelSide := workflow.WithCancel(ctx)
@@ -35,11 +35,11 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 		wg.Add(1)
 		workflow.Go(chaosCtx, func(ctx workflow.Context) {
 			defer wg.Done()
-			if f.Injections() > 1 {
+			if r.plan.Faults[i].Injections > 1 {
 				r.runRepeatingFault(ctx, i, f, t0, first[i])
 				return
 			}
-			r.runFault(ctx, i, f, t0, first[i], 0, nil)
+			r.runFault(ctx, i, f, r.plan.Faults[i], t0, first[i], 0, nil)
 		})
 	}
 	faultsDone, setFaultsDone := workflow.NewFuture(ctx)
@@ -94,8 +94,8 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 func (r *run) startLoad(ctx workflow.Context, t0 time.Time) workflow.Future {
 	var a *activities.Activities
 	l := r.exp.Spec.Load
-	in := activities.LoadInput{Load: *l, StartAt: t0.Add(l.StartAfter.D()), Phases: loadPhases(r.exp.Spec, t0)}
-	span := l.StartAfter.D() + l.Span().D()
+	in := activities.LoadInput{Load: *l, StartAt: t0.Add(l.StartAfter.D()), Phases: loadPhases(r.exp.Spec, r.plan, t0)}
+	span := l.StartAfter.D() + r.plan.LoadSpan
 	return workflow.ExecuteActivity(longCtx(ctx, span, ""), a.GenerateLoad, in)
 }
 

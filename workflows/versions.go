@@ -1,0 +1,38 @@
+package workflows
+
+import "go.temporal.io/sdk/workflow"
+
+// Versioning. A running experiment replays the code that started it, so
+// every change to what the workflows do (their commands, their order, the
+// values they compute from the spec) is gated on one change ID whose
+// version is recorded in the history of every run that reaches it:
+//
+//	v := workflow.GetVersion(ctx, versionChangeID, workflow.DefaultVersion, currentVersion)
+//
+// A run started before the gate existed replays as workflow.DefaultVersion
+// (the code of e404a7d and before); one started later records the current
+// version and keeps it for its whole life, across deploys. A deploy that
+// changes behaviour again adds a constant, raises currentVersion and
+// branches on r.version >= theNewConstant; the replay corpus in testdata
+// proves the older branches still replay. A branch is removed only once no
+// run that recorded it can still be open (the longest safety.maxDuration,
+// plus the one-hour start-to-close margin the starter adds, after the
+// deploy that stopped recording it).
+const versionChangeID = "tempest"
+
+// The versions, oldest first.
+const (
+	// versionNormalized: defaults, validation and the plan are computed
+	// once, in a SideEffect, so an edit of package experiment never
+	// changes a running workflow; holds count from the moment an inject
+	// took effect; a partial inject is reverted; a failed revert stops its
+	// fault's timeline; an abort interrupts pre-flight, SOT and EOT.
+	versionNormalized = 1
+
+	currentVersion = versionNormalized
+)
+
+// runVersion records (or replays) the version this run follows.
+func runVersion(ctx workflow.Context) workflow.Version {
+	return workflow.GetVersion(ctx, versionChangeID, workflow.DefaultVersion, currentVersion)
+}
