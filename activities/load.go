@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/tempest-chaos/tempest/experiment"
@@ -17,6 +18,11 @@ type LoadInput struct {
 	StartAt time.Time       `json:"startAt"`
 	// Phases are the workflow's planned baseline, chaos and recovery windows.
 	Phases []load.Window `json:"phases"`
+	// Timeline, when set, is where the run's timeline is read: requests are
+	// then attributed to phases by what the faults actually did, Phases
+	// being only the fallback (see load.Options.Timeline). Nil (runs
+	// started by older code): by Phases.
+	Timeline *TimelineSource `json:"timeline,omitempty"`
 }
 
 // GenerateLoad runs the experiment's load inside this one activity,
@@ -37,15 +43,35 @@ func (a *Activities) GenerateLoad(ctx context.Context, in LoadInput) (experiment
 	}
 	beats := startPulse(ctx, initial)
 	defer beats.Stop()
+	var last load.Progress
 	rep, err := load.Run(ctx, in.Load, load.Options{
-		Phases:     in.Phases,
-		StartAt:    in.StartAt,
-		Resume:     resume,
-		OnProgress: func(p load.Progress) { beats.Update(p) },
-		Secrets:    a.Secrets.Resolve,
+		Phases:   in.Phases,
+		Timeline: a.timelineFunc(in.Timeline),
+		StartAt:  in.StartAt,
+		Resume:   resume,
+		OnProgress: func(p load.Progress) {
+			last = p
+			beats.Update(p)
+		},
+		Secrets: a.Secrets.Resolve,
 	})
+	logPhasing(ctx, in.Timeline, a.Timelines != nil, &last)
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return rep, temporal.NewCanceledError(rep)
 	}
 	return rep, classify(err)
+}
+
+// logPhasing says when load phases did not come from the timeline alone.
+func logPhasing(ctx context.Context, src *TimelineSource, reader bool, p *load.Progress) {
+	if src == nil || !activity.IsActivity(ctx) {
+		return
+	}
+	log := activity.GetLogger(ctx)
+	switch {
+	case !reader:
+		log.Warn("load phases from the planned windows: this worker cannot read timelines")
+	case p.ByPlan > 0 || p.Provisional > 0:
+		log.Warn("load phases not all settled by the timeline", "byPlan", p.ByPlan, "provisional", p.Provisional)
+	}
 }
