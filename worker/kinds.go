@@ -38,7 +38,8 @@ type Config struct {
 	// workers of one host may share it, and `tempest cleanup` reads it.
 	StateDir string
 	// Temporal, when set, lets Inject refuse to act for a run that has
-	// ended (the watchdog reverts what such a run left either way).
+	// ended (the watchdog reverts what such a run left either way), and
+	// load phases and OnChaos windows follow the run's timeline query.
 	Temporal client.Client
 }
 
@@ -84,6 +85,9 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 		Fences:   &activities.FileFences{Dir: FenceDir(stateDir)},
 		Ledger:   &activities.Ledger{Dir: LedgerDir(stateDir)},
 		Temporal: cfg.Temporal,
+	}
+	if cfg.Temporal != nil {
+		acts.Timelines = activities.TemporalTimelines{Client: cfg.Temporal}
 	}
 	return acts, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
