@@ -80,6 +80,8 @@ type Progress struct {
 	// settled their send time: waiting too long (maxWait), past the
 	// buffer's cap, or at the end of the load after settleWait.
 	Provisional int64 `json:"provisional,omitempty"`
+	// TimelineErrors counts the failed reads of the timeline.
+	TimelineErrors int64 `json:"timelineErrors,omitempty"`
 }
 
 // resumeUnsettled adds the unsettled requests of a heartbeat to their

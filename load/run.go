@@ -153,10 +153,14 @@ func (r *runner) attack(ctx context.Context, templates []requestTemplate) error 
 			eng.settler.fold(&r.progress, time.Now(), force)
 		}
 	}
+	errorsBefore := r.progress.TimelineErrors
 	update := func(elapsed time.Duration) {
 		fold(false)
 		r.progress.Elapsed = experiment.Duration(min(offset+elapsed, r.plan.Length()))
 		r.progress.Sent = sentBefore + sent.Load()
+		if eng.settler != nil {
+			r.progress.TimelineErrors = errorsBefore + eng.settler.failures.Load()
+		}
 	}
 	for {
 		select {

@@ -168,6 +168,7 @@ func (s *settler) stale(now time.Time) bool {
 func (s *settler) fold(p *Progress, now time.Time, force bool) {
 	c := s.clock.Load()
 	keep := s.waiting[:0]
+	oldest := int64(math.MaxInt64)
 	for i := range s.waiting {
 		r := &s.waiting[i]
 		if c != nil {
@@ -177,6 +178,7 @@ func (s *settler) fold(p *Progress, now time.Time, force bool) {
 			}
 		}
 		keep = append(keep, *r)
+		oldest = min(oldest, r.sent)
 	}
 	s.waiting = keep
 	if len(s.waiting) == 0 {
@@ -188,9 +190,12 @@ func (s *settler) fold(p *Progress, now time.Time, force bool) {
 		s.waiting = s.waiting[:0]
 		return
 	}
+	old := now.Add(-maxWait).UnixNano()
+	if oldest >= old && len(s.waiting) <= s.limit {
+		return
+	}
 	// The oldest first: too old, or past the cap.
 	slices.SortFunc(s.waiting, func(a, b pending) int { return cmp.Compare(a.sent, b.sent) })
-	old := now.Add(-maxWait).UnixNano()
 	n := 0
 	for n < len(s.waiting) && (s.waiting[n].sent < old || len(s.waiting)-n > s.limit) {
 		n++

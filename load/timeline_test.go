@@ -288,6 +288,9 @@ func TestUnreadableTimelineFallsBackToPlan(t *testing.T) {
 	if took := time.Since(start); took > time.Second+settleWait+5*time.Second {
 		t.Fatalf("took %s", took)
 	}
+	if last.TimelineErrors == 0 {
+		t.Fatal("failed reads not counted")
+	}
 	if rep.Requests == 0 || last.ByPlan != rep.Requests || len(rep.Phases) != 2 || rep.Phases[0].Requests == 0 || rep.Phases[1].Requests == 0 {
 		t.Fatalf("%d requests, %d by plan, phases %+v; want every request by the planned windows", rep.Requests, last.ByPlan, rep.Phases)
 	}
