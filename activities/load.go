@@ -72,6 +72,6 @@ func logPhasing(ctx context.Context, src *TimelineSource, reader bool, p *load.P
 	case !reader:
 		log.Warn("load phases from the planned windows: this worker cannot read timelines")
 	case p.ByPlan > 0 || p.Provisional > 0:
-		log.Warn("load phases not all settled by the timeline", "byPlan", p.ByPlan, "provisional", p.Provisional)
+		log.Warn("load phases not all settled by the timeline", "byPlan", p.ByPlan, "provisional", p.Provisional, "timelineErrors", p.TimelineErrors)
 	}
 }
