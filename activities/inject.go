@@ -13,6 +13,10 @@ type InjectResult struct {
 	State fault.State `json:"state,omitempty"`
 	// At is when the fault took effect, by the worker's clock.
 	At time.Time `json:"at"`
+	// Changed is set in the details of a failed Inject's error when the
+	// fault changed something before it failed (a node cordoned, then its
+	// eviction refused): State then says what to revert.
+	Changed bool `json:"changed,omitempty"`
 }
 
 // Inject applies one fault to one target. It is idempotent.

@@ -84,6 +84,39 @@ type FaultResult struct {
 	Targets []string `json:"targets,omitempty"`
 	// LeftBehind lists targets whose revert failed.
 	LeftBehind []string `json:"leftBehind,omitempty"`
+	// Held lists each injection as it happened, per target (the latest
+	// MaxHeldRecords; HeldOmitted counts the earlier ones).
+	Held        []Injection `json:"held,omitempty"`
+	HeldOmitted int         `json:"heldOmitted,omitempty"`
+	// Recovery is the time from the fault's last revert to the first
+	// passing observation of the last EOT probe to pass (RecoveryKnown
+	// false: no EOT probe, or one never passed).
+	Recovery      time.Duration `json:"recovery,omitempty"`
+	RecoveryKnown bool          `json:"recoveryKnown,omitempty"`
+}
+
+// MaxHeldRecords bounds FaultResult.Held, so a result stays small however
+// often a fault repeats.
+const MaxHeldRecords = 100
+
+// Injection is one injection of a fault on one target, as it happened.
+type Injection struct {
+	// N numbers the fault's injections from 1.
+	N      int    `json:"n"`
+	Target string `json:"target"`
+	// At is when the inject took effect, by the clock of the worker that
+	// injected; zero when its outcome is unknown (it did not complete).
+	At time.Time `json:"at,omitzero"`
+	// RevertedAt is when its revert completed; zero when the revert
+	// failed or did not run.
+	RevertedAt time.Time `json:"revertedAt,omitzero"`
+	// Held is how long it was in place (RevertedAt - At), Planned the hold
+	// the spec asked for.
+	Held    time.Duration `json:"held,omitempty"`
+	Planned time.Duration `json:"planned"`
+	// CutShort says why it was reverted before its hold had passed (an
+	// abort, a breach, an engine error); empty when it was held in full.
+	CutShort string `json:"cutShort,omitempty"`
 }
 
 // Result is what an experiment workflow returns.

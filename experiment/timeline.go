@@ -33,4 +33,9 @@ type Timeline struct {
 	// Done: no further injection will start (the chaos window is over or
 	// was stopped).
 	Done bool `json:"done,omitempty"`
+	// Quiet: no inject or revert is in flight and no interval has closed
+	// while a later injection is due, so every moment until this answer
+	// was received is final too (a workflow reads no wall clock: the
+	// reader applies its own receive time).
+	Quiet bool `json:"quiet,omitempty"`
 }

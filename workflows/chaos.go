@@ -61,15 +61,43 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, fp Faul
 				return k
 			}
 		}
-		entries, ok := r.injectAll(ctx, fi, f, targets, k+1)
-		if !ok || !sleepUntil(ctx, at.Add(fp.Hold)) {
+		entries, ok := r.injectAll(ctx, fi, f, fp.Hold, targets, k+1)
+		holdFrom := at
+		if r.version >= versionNormalized {
+			holdFrom = tookEffect(entries, at, workflow.Now(ctx))
+		}
+		if !ok || !sleepUntil(ctx, holdFrom.Add(fp.Hold)) {
 			return k + 1
 		}
+		failed := ""
 		for i := len(entries) - 1; i >= 0; i-- {
-			r.revert(ctx, entries[i])
+			if r.revert(ctx, entries[i]); entries[i].status == revertFailed && failed == "" {
+				failed = entries[i].describe()
+			}
+		}
+		if failed != "" && r.version >= versionNormalized {
+			// Never inject again over something that may still be in place.
+			r.stop(fmt.Sprintf("fault %q stopped after injection %d: the revert of %s failed", f.Name, k+1, failed))
+			return k + 1
 		}
 	}
 	return fp.Injections
+}
+
+// tookEffect is when an injection's hold starts: when the last of its
+// injects took effect (by the workers' clocks), never before it was planned
+// (planned) nor after the workflow learned of it (now).
+func tookEffect(entries []*revertEntry, planned, now time.Time) time.Time {
+	from := planned
+	for _, e := range entries {
+		if e.at.After(from) {
+			from = e.at
+		}
+	}
+	if from.After(now) {
+		from = now
+	}
+	return from
 }
 
 // historyFull reports whether the history has reached the run's budget.
@@ -83,27 +111,46 @@ func (r *run) historyFull(ctx workflow.Context) bool {
 // injectAll injects f into every target, in parallel or one after another.
 // Every inject that may have changed something pushes its revert. It
 // reports false when an inject failed or the window was stopped.
-func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, targets []experiment.Target, n int) ([]*revertEntry, bool) {
+func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, hold time.Duration, targets []experiment.Target, n int) ([]*revertEntry, bool) {
 	var a *activities.Activities
 	// Injects run to completion even if the window is stopped meanwhile, so
 	// their outcome, and so their revert, is known exactly.
 	safe, _ := workflow.NewDisconnectedContext(ctx)
 	actx := shortCtx(safe, f.Cluster)
-	start := func(t experiment.Target) (fault.Request, workflow.Future) {
+	type started struct {
+		req fault.Request
+		fut workflow.Future
+		id  int
+	}
+	start := func(t experiment.Target) started {
 		req := fault.Request{Run: r.info, Fault: f, Target: t, Injection: n}
-		return req, workflow.ExecuteActivity(actx, a.Inject, req)
+		id := r.timeline.begin(workflow.Now(safe))
+		return started{req: req, fut: workflow.ExecuteActivity(actx, a.Inject, req), id: id}
 	}
 	var entries []*revertEntry
 	ok := true
-	finish := func(req fault.Request, fut workflow.Future) {
+	finish := func(s started) {
+		req := s.req
 		var res activities.InjectResult
-		err := fut.Get(safe, &res)
+		err := s.fut.Get(safe, &res)
+		r.timeline.end(s.id)
 		if err != nil && changedNothing(err) {
+			partial, changed := partialInject(err)
+			if !changed || r.version < versionNormalized {
+				ok = false
+				r.engineError(fmt.Sprintf("inject of %s into %s failed: %s", f.Name, req.Target.ID, reason(err)))
+				return
+			}
+			// It failed after changing something: revert what it changed.
 			ok = false
-			r.engineError(fmt.Sprintf("inject of %s into %s failed: %s", f.Name, req.Target.ID, reason(err)))
-			return
+			r.engineError(fmt.Sprintf("inject of %s into %s failed after changing something, reverting it: %s", f.Name, req.Target.ID, reason(err)))
+			res, err = partial, nil
 		}
-		e := &revertEntry{fault: fi, req: req, state: res.State, uncertain: err != nil}
+		e := &revertEntry{fault: fi, req: req, state: res.State, uncertain: err != nil, hold: hold, interval: -1}
+		if err == nil && !res.At.IsZero() {
+			e.at = res.At
+			e.interval = r.timeline.injected(f.Name, n, req.Target.ID, res.At)
+		}
 		r.stack.push(e)
 		entries = append(entries, e)
 		r.faults[fi].Injections++
@@ -122,13 +169,12 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, target
 		}
 		return entries, ok && ctx.Err() == nil
 	}
-	reqs := make([]fault.Request, len(targets))
-	futs := make([]workflow.Future, len(targets))
+	all := make([]started, len(targets))
 	for i, t := range targets {
-		reqs[i], futs[i] = start(t)
+		all[i] = start(t)
 	}
-	for i := range futs {
-		finish(reqs[i], futs[i])
+	for _, s := range all {
+		finish(s)
 	}
 	return entries, ok && ctx.Err() == nil
 }
@@ -138,6 +184,17 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, target
 func changedNothing(err error) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.NonRetryable()
+}
+
+// partialInject reads the details of a failed inject that changed
+// something before it failed (activities.InjectResult.Changed).
+func partialInject(err error) (activities.InjectResult, bool) {
+	var appErr *temporal.ApplicationError
+	var res activities.InjectResult
+	if !errors.As(err, &appErr) || !appErr.HasDetails() || appErr.Details(&res) != nil {
+		return activities.InjectResult{}, false
+	}
+	return res, res.Changed
 }
 
 func appendUnique(list []string, s string) []string {

@@ -24,6 +24,7 @@ func ExperimentWorkflow(ctx workflow.Context, exp experiment.Experiment) (experi
 	if err := r.registerHandlers(ctx); err != nil {
 		return experiment.Result{}, err
 	}
+	r.abortOnCancel(ctx)
 	r.setPhase(ctx, experiment.PhasePreflight)
 	if n.Invalid != "" {
 		r.errors = append(r.errors, "invalid spec: "+n.Invalid)
@@ -73,6 +74,8 @@ func (r *run) enforceMaxDuration(ctx workflow.Context) (cancel func()) {
 // preflight resolves and checks every fault's targets; nothing is touched.
 func (r *run) preflight(ctx workflow.Context) ([][]experiment.Target, bool) {
 	var a *activities.Activities
+	ctx, cancel := r.interruptible(ctx, r.stopFuture)
+	defer cancel()
 	faults := r.exp.Spec.Faults
 	futs := make([]workflow.Future, len(faults))
 	for i, f := range faults {
@@ -83,6 +86,9 @@ func (r *run) preflight(ctx workflow.Context) ([][]experiment.Target, bool) {
 	var ids []string
 	for i, fut := range futs {
 		if err := fut.Get(ctx, &first[i]); err != nil {
+			if r.stopReason != "" && r.version >= versionNormalized {
+				continue // interrupted by an abort
+			}
 			r.errors = append(r.errors, fmt.Sprintf("pre-flight of fault %q: %s", faults[i].Name, reason(err)))
 			continue
 		}
@@ -91,7 +97,7 @@ func (r *run) preflight(ctx workflow.Context) ([][]experiment.Target, bool) {
 			ids = append(ids, t.ID)
 		}
 	}
-	if len(r.errors) > 0 {
+	if len(r.errors) > 0 || (r.stopReason != "" && r.version >= versionNormalized) {
 		return nil, false
 	}
 	if len(ids) > 0 {
@@ -106,11 +112,13 @@ func (r *run) preflight(ctx workflow.Context) ([][]experiment.Target, bool) {
 // injected. It returns the Edge probes' start results by spec index.
 func (r *run) steadyStateBefore(ctx workflow.Context) map[int]experiment.ProbeResult {
 	r.setPhase(ctx, experiment.PhaseSOT)
+	ctx, cancel := r.interruptible(ctx, r.stopFuture)
+	defer cancel()
 	starts := map[int]experiment.ProbeResult{}
 	for _, ir := range r.checkAll(ctx, func(p ProbePlan) bool { return p.AtStart }) {
 		starts[ir.index] = ir.result
 		r.record(ir.result)
-		if !ir.result.Passed {
+		if !ir.result.Passed && !(r.stopReason != "" && r.version >= versionNormalized) {
 			r.failures = append(r.failures, fmt.Sprintf("steady state did not hold before chaos: probe %q: %s", ir.result.Name, firstFailureDetail(ir.result)))
 		}
 	}
@@ -120,7 +128,9 @@ func (r *run) steadyStateBefore(ctx workflow.Context) map[int]experiment.ProbeRe
 // steadyStateAfter runs EOT and Edge probes after every revert.
 func (r *run) steadyStateAfter(ctx workflow.Context, starts map[int]experiment.ProbeResult) {
 	r.setPhase(ctx, experiment.PhaseEOT)
-	for _, ir := range r.checkAll(r.safe, func(p ProbePlan) bool { return p.AtEnd }) {
+	ectx, cancel := r.interruptible(r.safe, r.abortFuture)
+	defer cancel()
+	for _, ir := range r.checkAll(ectx, func(p ProbePlan) bool { return p.AtEnd }) {
 		res := ir.result
 		if start, ok := starts[ir.index]; ok {
 			res = mergeEdge(start, res)
@@ -154,6 +164,7 @@ func (r *run) finish(ctx workflow.Context) experiment.Result {
 	r.setPhase(ctx, experiment.PhaseDone)
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — verdict: **%s**", r.exp.Metadata.Name, verdict))
 	_ = workflow.UpsertTypedSearchAttributes(r.safe, AttrVerdict.ValueSet(string(verdict)))
+	recoveries(r.faults, r.probes, r.plan.Probes, r.exp.Spec.Probes)
 	return experiment.Result{
 		Experiment:      r.exp.Metadata.Name,
 		Verdict:         verdict,

@@ -65,6 +65,8 @@ type FaultOutput struct {
 	// Stopped is why the timeline ended early on its own (an engine
 	// error); empty when it ran out or the experiment cancelled it.
 	Stopped string `json:"stopped,omitempty"`
+	// First is when the fault's first injection took effect.
+	First time.Time `json:"first,omitzero"`
 }
 
 // FaultWorkflow plays one repeating fault's timeline as a child of the
@@ -93,6 +95,10 @@ func FaultWorkflow(ctx workflow.Context, in FaultInput) (FaultOutput, error) {
 	r.errors = in.SoFar.Errors
 	r.leftBehind = in.SoFar.LeftBehind
 	r.revertFailed = in.SoFar.RevertFailed
+	r.timeline.first = in.SoFar.First
+	if err := r.registerTimelineQuery(ctx); err != nil {
+		return FaultOutput{}, err
+	}
 
 	r.setPhase(ctx, experiment.PhaseChaos)
 	limit := continueAfterEvents
@@ -102,7 +108,10 @@ func FaultWorkflow(ctx workflow.Context, in FaultInput) (FaultOutput, error) {
 	long := func() bool { return workflow.GetInfo(ctx).GetCurrentHistoryLength() >= limit }
 	next := r.runFault(ctx, 0, in.Fault, fp, in.T0, in.First, in.Next, long)
 	r.rollback(ctx) // what a cancellation left in place
-	out := FaultOutput{Fault: r.faults[0], Errors: r.errors, LeftBehind: r.leftBehind, RevertFailed: r.revertFailed, Stopped: r.stopReason}
+	out := FaultOutput{Fault: r.faults[0], Errors: r.errors, LeftBehind: r.leftBehind, RevertFailed: r.revertFailed, Stopped: r.stopReason, First: r.timeline.first}
+	if next >= fp.Injections || ctx.Err() != nil || r.stopReason != "" {
+		r.timeline.done = true
+	}
 	if next < fp.Injections && ctx.Err() == nil && r.stopReason == "" {
 		in.Next, in.SoFar = next, out
 		return FaultOutput{}, workflow.NewContinueAsNewError(ctx, FaultWorkflowName, in)

@@ -36,6 +36,9 @@ func (r *run) checkAll(ctx workflow.Context, want func(ProbePlan) bool) []indexe
 		p := r.exp.Spec.Probes[out[i].index]
 		if err := fut.Get(ctx, &out[i].result); err != nil {
 			out[i].result = experiment.ProbeResult{Name: p.Name, Mode: p.Mode, Weight: p.Weight}
+			if r.aborted && r.version >= versionNormalized {
+				continue // interrupted by the abort
+			}
 			r.errors = append(r.errors, fmt.Sprintf("probe %q could not run: %s", p.Name, reason(err)))
 		}
 	}

@@ -29,6 +29,11 @@ type revertEntry struct {
 	// uncertain: the inject's outcome is unknown (it timed out or was
 	// cancelled), so it is reverted to be safe.
 	uncertain bool
+	// at is when the inject took effect (zero: unknown); hold is the
+	// planned hold; interval indexes the run's timeline (-1: none).
+	at       time.Time
+	hold     time.Duration
+	interval int
 }
 
 func (e *revertEntry) describe() string {
@@ -78,7 +83,10 @@ func (r *run) revert(ctx workflow.Context, e *revertEntry) {
 	ctx = revertCtx(ctx, e.req.Fault, r.exp.Spec.Rollback)
 	var a *activities.Activities
 	var at time.Time
+	id := r.timeline.begin(workflow.Now(ctx))
 	err := workflow.ExecuteActivity(ctx, a.Revert, activities.RevertInput{Request: e.req, State: e.state}).Get(ctx, &at)
+	r.timeline.end(id)
+	r.recordRevert(e, at, err == nil)
 	if err != nil {
 		e.status = revertFailed
 		r.revertFailed = true
@@ -90,6 +98,35 @@ func (r *run) revert(ctx workflow.Context, e *revertEntry) {
 	e.status = revertDone
 	r.faults[e.fault].Reverts++
 }
+
+// recordRevert records how long e's injection was in place. From
+// versionNormalized on, an injection held for less than minHeldShare of
+// its hold while nothing stopped the run is an engine error: the
+// experiment did not test what it says.
+func (r *run) recordRevert(e *revertEntry, at time.Time, ok bool) {
+	rec := experiment.Injection{N: e.req.Injection, Target: e.req.Target.ID, At: e.at, Planned: e.hold}
+	if ok {
+		rec.RevertedAt = at
+		r.timeline.reverted(e.interval, at)
+	}
+	if ok && !e.at.IsZero() {
+		rec.Held = at.Sub(e.at)
+		if rec.Held < e.hold {
+			rec.CutShort = r.stopReason
+			if rec.CutShort == "" {
+				rec.CutShort = "reverted before its hold had passed"
+			}
+		}
+		if r.version >= versionNormalized && r.stopReason == "" && float64(rec.Held) < minHeldShare*float64(e.hold) {
+			r.errors = append(r.errors, fmt.Sprintf("fault not held as specified: %s was in place %s of its %s hold",
+				e.describe(), rec.Held.Round(time.Millisecond), e.hold))
+		}
+	}
+	r.recordHeld(e.fault, rec)
+}
+
+// minHeldShare is the share of its hold an injection must stay in place.
+const minHeldShare = 0.8
 
 // rollback reverts every pending entry, newest first. A failing revert is
 // recorded and the others still run.

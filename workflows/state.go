@@ -21,8 +21,9 @@ type run struct {
 	// run after an abort or a cancellation too.
 	safe workflow.Context
 
-	status experiment.Status
-	stack  revertStack
+	status   experiment.Status
+	stack    revertStack
+	timeline timeline
 	// repeating names the faults whose FaultWorkflow is running.
 	repeating []string
 	faults    []experiment.FaultResult
@@ -35,6 +36,9 @@ type run struct {
 	stopped    workflow.Settable
 	stopFuture workflow.Future
 	stopReason string
+	// abortFuture is ready once the run is aborted (or cancelled).
+	abortSet    workflow.Settable
+	abortFuture workflow.Future
 
 	aborted      bool
 	errors       []string
@@ -52,6 +56,7 @@ func newRun(ctx workflow.Context, exp experiment.Experiment) *run {
 		safe: safe,
 	}
 	r.stopFuture, r.stopped = workflow.NewFuture(ctx)
+	r.abortFuture, r.abortSet = workflow.NewFuture(ctx)
 	r.status = experiment.Status{Experiment: exp.Metadata.Name, StartedAt: workflow.Now(ctx)}
 	for _, f := range exp.Spec.Faults {
 		r.faults = append(r.faults, experiment.FaultResult{Name: f.Name})
@@ -83,6 +88,39 @@ func (r *run) abort(reason string) {
 	r.status.Aborting = true
 	r.status.AbortReason = reason
 	r.stop("aborted: " + reason)
+	r.abortSet.Set(reason, nil)
+}
+
+// interruptible returns a child of ctx that is cancelled once fut is
+// ready, so an abort stops the activities of a phase (from
+// versionNormalized on; older runs waited for them).
+func (r *run) interruptible(ctx workflow.Context, fut workflow.Future) (workflow.Context, func()) {
+	if r.version < versionNormalized {
+		return ctx, func() {}
+	}
+	ictx, cancel := workflow.WithCancel(ctx)
+	workflow.Go(ictx, func(gctx workflow.Context) {
+		sel := workflow.NewSelector(gctx)
+		sel.AddFuture(fut, func(workflow.Future) { cancel() })
+		sel.AddReceive(gctx.Done(), func(workflow.ReceiveChannel, bool) {})
+		sel.Select(gctx)
+	})
+	return ictx, cancel
+}
+
+// abortOnCancel turns a cancellation of the workflow, in any phase, into
+// an abort (from versionNormalized on; older runs noticed it only during
+// the chaos window).
+func (r *run) abortOnCancel(ctx workflow.Context) {
+	if r.version < versionNormalized {
+		return
+	}
+	workflow.Go(r.safe, func(gctx workflow.Context) {
+		sel := workflow.NewSelector(gctx)
+		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { r.abort("workflow cancelled") })
+		sel.AddFuture(r.stopFuture, func(workflow.Future) {})
+		sel.Select(gctx)
+	})
 }
 
 func (r *run) engineError(msg string) {
@@ -114,6 +152,9 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 		return r.snapshot(ctx), nil
 	}); err != nil {
 		return fmt.Errorf("register status query: %w", err)
+	}
+	if err := r.registerTimelineQuery(ctx); err != nil {
+		return err
 	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAbort,
 		func(ctx workflow.Context, reason string) (AbortAnswer, error) {

@@ -75,6 +75,7 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 	}
 
 	// Stop everything still running; injects and reverts in flight finish.
+	r.timeline.done = true
 	cancelChaos()
 	cancelSide()
 	_ = faultsDone.Get(r.safe, nil)

@@ -71,6 +71,10 @@ type faultLine struct {
 	Injections int      `json:"injections"`
 	Reverts    int      `json:"reverts"`
 	LeftBehind []string `json:"leftBehind,omitempty"`
+	// Held lists each injection as it happened (from the workers' clocks).
+	Held []experiment.Injection `json:"held,omitempty"`
+	// RecoverySeconds: from the last revert to the EOT probes passing.
+	RecoverySeconds *float64 `json:"recoverySeconds,omitempty"`
 }
 
 func newReport(run *starter.Run, res experiment.Result, events int, took time.Duration, link string) report {
@@ -95,7 +99,12 @@ func newReport(run *starter.Run, res experiment.Result, events int, took time.Du
 		r.Probes = append(r.Probes, line)
 	}
 	for _, f := range res.Faults {
-		r.Faults = append(r.Faults, faultLine{Name: f.Name, Injections: f.Injections, Reverts: f.Reverts, LeftBehind: f.LeftBehind})
+		line := faultLine{Name: f.Name, Injections: f.Injections, Reverts: f.Reverts, LeftBehind: f.LeftBehind, Held: f.Held}
+		if f.RecoveryKnown {
+			s := f.Recovery.Seconds()
+			line.RecoverySeconds = &s
+		}
+		r.Faults = append(r.Faults, line)
 	}
 	return r
 }
@@ -118,7 +127,14 @@ func (r report) writeText(w io.Writer) {
 		}
 	}
 	for _, f := range r.Faults {
-		fmt.Fprintf(w, "  fault %-20s injections %d, reverts %d\n", f.Name, f.Injections, f.Reverts)
+		fmt.Fprintf(w, "  fault %-20s injections %d, reverts %d", f.Name, f.Injections, f.Reverts)
+		if f.RecoverySeconds != nil {
+			fmt.Fprintf(w, ", recovered %.1fs after the revert", *f.RecoverySeconds)
+		}
+		fmt.Fprintln(w)
+		for _, h := range heldSummary(f.Held) {
+			fmt.Fprintf(w, "    %s\n", h)
+		}
 	}
 	for _, p := range r.Probes {
 		fmt.Fprintf(w, "  probe %-20s %-10s %s  %.0f%% of %d observations", p.Name, p.Mode, passFail(p.Passed), p.SuccessPercent, p.Observations)
@@ -145,4 +161,40 @@ func writeLoadText(w io.Writer, l *experiment.LoadReport) {
 	for _, t := range l.Thresholds {
 		fmt.Fprintf(w, "    threshold %s %s: %s (%s)\n", t.Metric, t.Expression, passFail(t.Passed), t.Value)
 	}
+}
+
+// heldSummary says how long each injection was in place: one line per
+// injection when there are few, else the shortest and longest.
+func heldSummary(held []experiment.Injection) []string {
+	line := func(h experiment.Injection) string {
+		switch {
+		case h.At.IsZero():
+			return fmt.Sprintf("#%d %s: outcome unknown, reverted to be safe", h.N, h.Target)
+		case h.RevertedAt.IsZero():
+			return fmt.Sprintf("#%d %s: in place from %s, not reverted", h.N, h.Target, h.At.Format("15:04:05.000"))
+		}
+		s := fmt.Sprintf("#%d %s: in place %s to %s, held %s of %s", h.N, h.Target,
+			h.At.Format("15:04:05.000"), h.RevertedAt.Format("15:04:05.000"), h.Held.Round(10*time.Millisecond), h.Planned)
+		if h.CutShort != "" {
+			s += " (cut short: " + h.CutShort + ")"
+		}
+		return s
+	}
+	if len(held) <= 5 {
+		out := make([]string, 0, len(held))
+		for _, h := range held {
+			out = append(out, line(h))
+		}
+		return out
+	}
+	lo, hi := held[0], held[0]
+	for _, h := range held[1:] {
+		if h.Held < lo.Held {
+			lo = h
+		}
+		if h.Held > hi.Held {
+			hi = h
+		}
+	}
+	return []string{fmt.Sprintf("%d injections listed, shortest and longest:", len(held)), line(lo), line(hi)}
 }
