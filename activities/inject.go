@@ -2,8 +2,11 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/tempest-chaos/tempest/fault"
 )
@@ -34,7 +37,7 @@ func (a *Activities) Inject(ctx context.Context, req fault.Request) (InjectResul
 	if err != nil {
 		// The pending ledger entry stays: a failed inject may have changed
 		// something, and the watchdog reverts it once the run has ended.
-		return InjectResult{}, classify(fmt.Errorf("inject %q into %s: %w", req.Fault.Name, req.Target.ID, err))
+		return InjectResult{}, partial(state, classify(fmt.Errorf("inject %q into %s: %w", req.Fault.Name, req.Target.ID, err)))
 	}
 	if err := a.settle(ctx, impl, req, state); err != nil {
 		return InjectResult{}, classify(err)
@@ -65,4 +68,16 @@ func (a *Activities) Revert(ctx context.Context, in RevertInput) (time.Time, err
 	}
 	a.forget(in.Request)
 	return time.Now(), nil
+}
+
+// partial marks a non-retryable inject error as one that changed
+// something: a fault implementation that fails after a change returns the
+// State its revert needs together with the error (fault.Fault's contract),
+// and the workflow then pushes that revert.
+func partial(state fault.State, err error) error {
+	var appErr *temporal.ApplicationError
+	if state == nil || !errors.As(err, &appErr) || !appErr.NonRetryable() {
+		return err
+	}
+	return temporal.NewNonRetryableApplicationError(appErr.Message(), appErr.Type(), errors.Unwrap(appErr), InjectResult{State: state, Changed: true})
 }

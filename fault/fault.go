@@ -7,8 +7,11 @@
 //     reverting a reverted or vanished one, succeeds.
 //   - Inject records what Revert needs in the returned State (and, where the
 //     target can hold it, on the target itself, so a revert after a crash is right).
-//   - Errors that retrying cannot fix are classified with package errkind and
-//     are returned before anything was changed.
+//   - Errors that retrying cannot fix are classified with package errkind.
+//     An Inject that fails after it changed something (a node cordoned,
+//     then its eviction refused) returns the State its Revert needs
+//     together with the error; a nil State with an error means nothing
+//     was changed.
 //   - Every method returns promptly when ctx is done.
 package fault
 

@@ -81,7 +81,9 @@ func (d *NodeDrain) Inject(ctx context.Context, req fault.Request) (fault.State,
 	}
 	left, err := d.evictAll(ctx, pods, time.Now().Add(timeout))
 	if err != nil {
-		return nil, err
+		// The node is cordoned: return its state with the error, so the
+		// revert that uncordons it is pushed (fault.Fault's contract).
+		return state, err
 	}
 	state["evicted"] = fmt.Sprint(len(pods) - len(left))
 	if len(left) > 0 {
