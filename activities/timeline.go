@@ -55,7 +55,9 @@ func (r TemporalTimelines) Timeline(ctx context.Context, workflowID, runID strin
 // timelineQueryTimeout bounds one read of a source's timelines.
 const timelineQueryTimeout = 2 * time.Second
 
-// readTimeline reads and merges every timeline of src. A fault workflow
+// readTimeline reads and merges every timeline of src, each answer
+// received at the time its query returned (see experiment's
+// Timeline.Received). A fault workflow
 // that does not exist (not started yet) adds nothing: the experiment's own
 // timeline holds SettledUntil back until its injections are scheduled.
 func (a *Activities) readTimeline(ctx context.Context, src *TimelineSource) (experiment.Timeline, error) {
@@ -65,7 +67,7 @@ func (a *Activities) readTimeline(ctx context.Context, src *TimelineSource) (exp
 	if err != nil {
 		return experiment.Timeline{}, err
 	}
-	parts := []experiment.Timeline{main}
+	parts := []experiment.Timeline{main.Received(time.Now())}
 	for _, id := range src.FaultWorkflowIDs {
 		tl, err := a.Timelines.Timeline(ctx, id, "")
 		var missing *serviceerror.NotFound
@@ -75,7 +77,7 @@ func (a *Activities) readTimeline(ctx context.Context, src *TimelineSource) (exp
 		if err != nil {
 			return experiment.Timeline{}, err
 		}
-		parts = append(parts, tl)
+		parts = append(parts, tl.Received(time.Now()))
 	}
 	return experiment.MergeTimelines(parts...), nil
 }

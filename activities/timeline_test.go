@@ -100,6 +100,23 @@ func (f lateFault) timeline(now time.Time) (experiment.Timeline, error) {
 	return experiment.Timeline{First: f.at(3), Intervals: []experiment.Interval{{Fault: "pause", From: f.at(3), To: f.at(4)}}, SettledUntil: now, Done: true}, nil
 }
 
+// quietTimeline answers as the workflow does, reading no wall clock:
+// SettledUntil stops at its latest task, and Quiet says the reader may
+// settle up to when it received the answer.
+func (f lateFault) quietTimeline(now time.Time) (experiment.Timeline, error) {
+	switch {
+	case now.Before(f.at(1)): // waiting for the inject's timer
+		return experiment.Timeline{SettledUntil: f.start, Quiet: true}, nil
+	case now.Before(f.at(3)): // the inject scheduled at +1 s is in flight
+		return experiment.Timeline{SettledUntil: f.at(1)}, nil
+	case now.Before(f.at(3.9)): // holding
+		return experiment.Timeline{First: f.at(3), Intervals: []experiment.Interval{{Fault: "pause", From: f.at(3)}}, SettledUntil: f.at(3), Quiet: true}, nil
+	case now.Before(f.at(4)): // the revert scheduled at +3.9 s is in flight
+		return experiment.Timeline{First: f.at(3), Intervals: []experiment.Interval{{Fault: "pause", From: f.at(3)}}, SettledUntil: f.at(3.9)}, nil
+	}
+	return experiment.Timeline{First: f.at(3), Intervals: []experiment.Interval{{Fault: "pause", From: f.at(3), To: f.at(4)}}, SettledUntil: f.at(4), Done: true, Quiet: true}, nil
+}
+
 // failingBetween is a server that answers 503 between from and to, 200
 // otherwise.
 func failingBetween(t *testing.T, from, to time.Time) string {
@@ -205,9 +222,21 @@ func TestChaosGateGivesUpOnAnUnreadableTimeline(t *testing.T) {
 // The load activity reads the run's timeline: requests sent in the planned
 // chaos window before the late fault are baseline, and all succeed.
 func TestGenerateLoadAttributesByTheTimeline(t *testing.T) {
+	for _, quiet := range []bool{false, true} {
+		t.Run(map[bool]string{false: "settled by the workflow", true: "quiet answers"}[quiet], func(t *testing.T) {
+			testGenerateLoadAttributesByTheTimeline(t, quiet)
+		})
+	}
+}
+
+func testGenerateLoadAttributesByTheTimeline(t *testing.T, quiet bool) {
 	f := lateFault{start: time.Now().Add(300 * time.Millisecond)}
 	url := failingBetween(t, f.at(3.05), f.at(3.95))
-	fake := &fakeTimelines{byID: map[string]func(time.Time) (experiment.Timeline, error){"exp": f.timeline}}
+	answer := f.timeline
+	if quiet {
+		answer = f.quietTimeline
+	}
+	fake := &fakeTimelines{byID: map[string]func(time.Time) (experiment.Timeline, error){"exp": answer}}
 	a := &Activities{Timelines: fake}
 	rep, err := a.GenerateLoad(t.Context(), LoadInput{
 		Load:    experiment.Load{Rate: "50/s", Duration: experiment.Duration(5 * time.Second), Targets: []experiment.LoadTarget{{URL: url}}},

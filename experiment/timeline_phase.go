@@ -12,18 +12,29 @@ const (
 	LoadPhaseRecovery = "recovery"
 )
 
+// Received applies the moment a reader received this answer: a Quiet
+// answer settles every moment before it (a workflow reads no wall clock,
+// so its SettledUntil stops at its latest task).
+func (t Timeline) Received(at time.Time) Timeline {
+	if t.Quiet && at.After(t.SettledUntil) {
+		t.SettledUntil = at
+	}
+	return t
+}
+
 // MergeTimelines combines the answers of several sources of one run (the
 // experiment workflow and the fault workflows of its repeating faults):
 // First is the earliest, Intervals their union (an interval two sources
 // both report counts once, closed if either saw it closed), SettledUntil
-// the earliest among the sources not yet complete, Done when all are done.
-// No source gives the zero Timeline.
+// the earliest among the sources not yet complete, Done and Quiet when all
+// are. Apply each answer's Received first. No source gives the zero
+// Timeline.
 func MergeTimelines(parts ...Timeline) Timeline {
 	var m Timeline
 	if len(parts) == 0 {
 		return m
 	}
-	m.Done = true
+	m.Done, m.Quiet = true, true
 	settled, open := time.Time{}, false
 	for _, p := range parts {
 		if !p.First.IsZero() && (m.First.IsZero() || p.First.Before(m.First)) {
@@ -33,6 +44,7 @@ func MergeTimelines(parts ...Timeline) Timeline {
 			m.Intervals = addInterval(m.Intervals, iv)
 		}
 		m.Done = m.Done && p.Done
+		m.Quiet = m.Quiet && p.Quiet
 		if p.complete() {
 			// Nothing more will happen in it: it settles every moment.
 			if !open && p.SettledUntil.After(settled) {

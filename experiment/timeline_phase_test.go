@@ -155,3 +155,20 @@ func TestInPlaceAndOpen(t *testing.T) {
 		t.Fatal("Open: a reverted injection is not in place")
 	}
 }
+
+func TestReceivedSettlesAQuietAnswer(t *testing.T) {
+	quiet := Timeline{SettledUntil: tlAt(1), Quiet: true}
+	if got := quiet.Received(tlAt(5)).SettledUntil; !got.Equal(tlAt(5)) {
+		t.Fatalf("quiet answer received at +5s settled until %s, want +5s", got.Sub(tlEpoch))
+	}
+	if got := quiet.Received(tlAt(0.5)).SettledUntil; !got.Equal(tlAt(1)) {
+		t.Fatalf("received before its own SettledUntil: %s, want +1s kept", got.Sub(tlEpoch))
+	}
+	busy := Timeline{SettledUntil: tlAt(1)}
+	if got := busy.Received(tlAt(5)).SettledUntil; !got.Equal(tlAt(1)) {
+		t.Fatalf("an answer with an inject in flight settled until %s, want +1s", got.Sub(tlEpoch))
+	}
+	if m := MergeTimelines(quiet, busy); m.Quiet {
+		t.Fatal("merged Quiet with one source busy")
+	}
+}
