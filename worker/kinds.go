@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,6 +38,11 @@ type Config struct {
 	// fences (default DefaultStateDir()). It must survive a worker crash;
 	// workers of one host may share it, and `tempest cleanup` reads it.
 	StateDir string
+	// FenceNamespace, with Kube, is the worker's own namespace, where the
+	// revert fences of Kubernetes faults are kept as ConfigMaps so that
+	// every worker of the cluster sees them (activities.KubeFences). Empty:
+	// those fences stay on the worker's host.
+	FenceNamespace string
 	// Temporal, when set, lets Inject refuse to act for a run that has
 	// ended (the watchdog reverts what such a run left either way), and
 	// load phases and OnChaos windows follow the run's timeline query.
@@ -82,7 +88,7 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 		Probes:   probes,
 		Secrets:  resolver,
 		Guard:    activities.Guard{ProtectedNamespaces: append(append([]string{}, activities.DefaultProtectedNamespaces...), cfg.ProtectedNamespaces...)},
-		Fences:   &activities.FileFences{Dir: FenceDir(stateDir)},
+		Fences:   fences(cfg, stateDir),
 		Ledger:   &activities.Ledger{Dir: LedgerDir(stateDir)},
 		Temporal: cfg.Temporal,
 	}
@@ -94,4 +100,15 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 		defer cancel()
 		_ = mongo.Close(ctx)
 	}
+}
+
+// fences are the host's fence files and, with Kube and FenceNamespace,
+// the cluster's fence ConfigMaps for the Kubernetes kinds.
+func fences(cfg Config, stateDir string) activities.FenceStore {
+	host := &activities.FileFences{Dir: FenceDir(stateDir)}
+	if cfg.Kube == nil || cfg.FenceNamespace == "" {
+		return host
+	}
+	return activities.HostAndClusterFences{Host: host, Cluster: &activities.KubeFences{
+		Client: cfg.Kube, Namespace: cfg.FenceNamespace, Degraded: activities.LogDegraded(slog.Default(), cfg.FenceNamespace)}}
 }

@@ -112,6 +112,7 @@ func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func
 			return nil, &exitError{code: exitErrored, err: fmt.Errorf("--kubeconfig %s: %w", g.kubeconfig, err)}
 		}
 		cfg.Kube = kc
+		cfg.FenceNamespace = kubeNamespace(g.kubeconfig)
 	}
 	cfg.Temporal = c
 	acts, closeActs := worker.NewActivities(cfg)

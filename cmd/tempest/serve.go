@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/tempest-chaos/tempest/worker"
 	"github.com/tempest-chaos/tempest/workflows"
@@ -90,4 +91,17 @@ func serveWorker(ctx context.Context, c client.Client, g *globalFlags, cfg worke
 	fmt.Fprintln(cmd.ErrOrStderr())
 	<-ctx.Done()
 	return nil
+}
+
+// kubeNamespace is the namespace of the kubeconfig's current context (in
+// a pod with no kubeconfig: the pod's own), where the worker keeps the
+// revert fences of Kubernetes faults; "" when it cannot be read.
+func kubeNamespace(kubeconfig string) string {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	ns, _, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).Namespace()
+	if err != nil {
+		return ""
+	}
+	return ns
 }
