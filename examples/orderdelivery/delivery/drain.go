@@ -17,8 +17,9 @@ import (
 //   - no outbox entry is pending, the order queue holds no ready message
 //     (its depth is known: an unreachable broker is not an empty queue) and
 //     no message is being handled; and
-//   - every order is delivered, or the undelivered count has not changed
-//     for `quiet` (counted from the request at the earliest).
+//   - every order is delivered, or the above held and the undelivered
+//     count did not change for `quiet` (counted from the request at the
+//     earliest).
 //
 // Then it answers 200 with one line:
 //
@@ -32,7 +33,7 @@ import (
 //
 // If the system has not drained within `within`, it answers 503:
 //
-//	not drained within 120s: undelivered 1777 (changed 0.2s ago), outbox 0, queue 312, in flight 16
+//	not drained within 2m0s: undelivered 1777 (settled and unchanged for 0s), outbox 0, queue 312, in flight 16
 //
 // A probe that expects status 200 and a body matching `^lost 0,` passes
 // exactly when no order is lost and the system drained within the bound;
@@ -73,7 +74,8 @@ func parseDrainQuery(v url.Values) (drainQuery, error) {
 	return q, nil
 }
 
-// sample is one look at the system; a field whose query failed is -1.
+// sample is one look at the system; a field not read, or whose query
+// failed, is -1.
 type sample struct {
 	undelivered, pending int64
 	queue                int
@@ -81,17 +83,17 @@ type sample struct {
 	errs                 []error
 }
 
-func (s *Service) sample(ctx context.Context) sample {
+// sample reads the system, cheapest first. Unless full, it stops at the
+// first sign that something is still on its way (a message in hand, a
+// queued message, a pending outbox entry), so a system busy draining is not
+// also made to count its whole collection every poll.
+func (s *Service) sample(ctx context.Context, full bool) sample {
 	sm := sample{undelivered: -1, pending: -1, queue: -1, inFlight: s.inFlight.Load()}
+	busy := func() bool { return !full && (sm.inFlight > 0 || len(sm.errs) > 0 || sm.queue > 0 || sm.pending > 0) }
+	if busy() {
+		return sm
+	}
 	var err error
-	if sm.undelivered, err = s.store.CountUndelivered(ctx); err != nil {
-		sm.undelivered = -1
-		sm.errs = append(sm.errs, err)
-	}
-	if sm.pending, err = s.store.CountPending(ctx); err != nil {
-		sm.pending = -1
-		sm.errs = append(sm.errs, err)
-	}
 	sm.queue = 0
 	if s.opts.QueueDepth != nil {
 		if sm.queue, err = s.opts.QueueDepth(ctx); err != nil {
@@ -99,12 +101,26 @@ func (s *Service) sample(ctx context.Context) sample {
 			sm.errs = append(sm.errs, err)
 		}
 	}
+	if busy() {
+		return sm
+	}
+	if sm.pending, err = s.store.CountPending(ctx); err != nil {
+		sm.pending = -1
+		sm.errs = append(sm.errs, err)
+	}
+	if busy() {
+		return sm
+	}
+	if sm.undelivered, err = s.store.CountUndelivered(ctx); err != nil {
+		sm.undelivered = -1
+		sm.errs = append(sm.errs, err)
+	}
 	return sm
 }
 
 // settled: nothing is on its way to the delivery service.
 func (sm sample) settled() bool {
-	return len(sm.errs) == 0 && sm.pending == 0 && sm.queue == 0 && sm.inFlight == 0
+	return len(sm.errs) == 0 && sm.undelivered >= 0 && sm.pending == 0 && sm.queue == 0 && sm.inFlight == 0
 }
 
 func (s *Service) drain(w http.ResponseWriter, r *http.Request) {
@@ -115,15 +131,17 @@ func (s *Service) drain(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	start := s.opts.Now()
-	var last sample
+	// changedAt is when the system was last seen unsettled or with another
+	// undelivered count: the quiet period counts from there.
 	changedAt := start
-	for first := true; ; first = false {
-		sm := s.sample(ctx)
+	var last sample
+	for {
+		sm := s.sample(ctx, false)
 		now := s.opts.Now()
 		if ctx.Err() != nil {
 			return // the client is gone
 		}
-		if !first && (sm.undelivered < 0 || sm.undelivered != last.undelivered) {
+		if !sm.settled() || sm.undelivered != last.undelivered {
 			changedAt = now
 		}
 		last = sm
@@ -132,9 +150,10 @@ func (s *Service) drain(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if now.Sub(start) >= q.within {
+			sm = s.sample(ctx, true)
 			w.Header().Set("Content-Type", "text/plain")
 			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, "not drained within %s: undelivered %d (changed %s ago), outbox %d, queue %d, in flight %d%s\n",
+			fmt.Fprintf(w, "not drained within %s: undelivered %d (settled and unchanged for %s), outbox %d, queue %d, in flight %d%s\n",
 				q.within, sm.undelivered, round(now.Sub(changedAt)), sm.pending, sm.queue, sm.inFlight, errSuffix(sm.errs))
 			return
 		}

@@ -45,12 +45,14 @@ type Options struct {
 	// sent before writing the order, so the relay and this service never
 	// update one document at the same time (V2; see package orders).
 	AwaitSent bool
-	// AwaitFor bounds that wait (default 10s); Poll is its period (default 50ms).
-	AwaitFor, Poll time.Duration
+	// AwaitFor bounds that wait (default 10s); Poll is its first period
+	// (default 20ms), doubled after each poll up to MaxPoll (default
+	// 400ms), so waiting workers do not crowd the store.
+	AwaitFor, Poll, MaxPoll time.Duration
 	// QueueDepth returns the messages ready in the order queue, for
 	// GET /drain; nil means the queue is not watched (always 0).
 	QueueDepth func(ctx context.Context) (int, error)
-	// DrainPoll is how often GET /drain samples the system (default 1s).
+	// DrainPoll is how often GET /drain samples the system (default 2s).
 	DrainPoll time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -78,10 +80,13 @@ func New(store Store, logger *slog.Logger, opts Options) *Service {
 		opts.AwaitFor = 10 * time.Second
 	}
 	if opts.Poll <= 0 {
-		opts.Poll = 50 * time.Millisecond
+		opts.Poll = 20 * time.Millisecond
+	}
+	if opts.MaxPoll < opts.Poll {
+		opts.MaxPoll = max(400*time.Millisecond, opts.Poll)
 	}
 	if opts.DrainPoll <= 0 {
-		opts.DrainPoll = time.Second
+		opts.DrainPoll = 2 * time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -147,6 +152,7 @@ func (s *Service) Deliver(ctx context.Context, body []byte) error {
 // awaitSent polls until the outbox entry of id is no longer pending.
 func (s *Service) awaitSent(ctx context.Context, id string) error {
 	deadline := time.Now().Add(s.opts.AwaitFor)
+	poll := s.opts.Poll
 	for {
 		sent, err := s.store.OutboxSent(ctx, id)
 		if err != nil {
@@ -162,8 +168,9 @@ func (s *Service) awaitSent(ctx context.Context, id string) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(s.opts.Poll):
+		case <-time.After(poll):
 		}
+		poll = min(2*poll, s.opts.MaxPoll)
 	}
 }
 

@@ -115,7 +115,10 @@ func (s *System) wire(ctx context.Context, cfg Config, declare mq.Declare) (orde
 	pub := mq.NewConfirmPublisher(dialer, cfg.Queue, declare, 5*time.Second)
 	s.closers = append(s.closers, pub.Close)
 	metrics := newRelayMetrics()
-	relay := outbox.New(s.store, pub, outbox.Config{Logger: cfg.Logger, Observer: metrics})
+	// The sweep reads the whole collection (FerretDB filters and sorts
+	// outside SQLite): every 5 s rather than every second, since the fast
+	// path (Enqueue) carries the orders and the sweep only catches up.
+	relay := outbox.New(s.store, pub, outbox.Config{Logger: cfg.Logger, Observer: metrics, SweepInterval: 5 * time.Second})
 	s.wg.Go(func() { _ = relay.Run(ctx) })
 	return order.V2{Store: s.store, Relay: relay}, metrics.collectors()
 }
