@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -32,7 +34,7 @@ const (
 // only add lock contention (SQLite's busy handler sleeps between retries),
 // which on a busy machine cut V2's throughput to a few orders a second.
 // Operations beyond it wait in the driver's queue, within the timeout.
-const maxConns = 8
+const maxConns = 16
 
 // ErrDuplicate reports an order id that is already stored.
 var ErrDuplicate = errors.New("orders: order already exists")
@@ -151,20 +153,40 @@ func (s *Store) Pending(ctx context.Context, olderThan time.Time, limit int) ([]
 }
 
 // MarkSent clears the pending flag of the outbox entries of ids, one update
-// per order: FerretDB's SQLite backend pushes down only a filter that is
-// exactly {_id: <value>}, any other filter scans the whole collection.
+// per order (FerretDB's SQLite backend pushes down only a filter that is
+// exactly {_id: <value>}, any other filter scans the whole collection),
+// markParallel at a time: one after another, a busy machine's latency per
+// update, not SQLite, bounded the relay to a few entries a second.
 func (s *Store) MarkSent(ctx context.Context, ids []string, now time.Time) error {
 	update := bson.D{{Key: "$set", Value: bson.D{
 		{Key: FieldOutboxPending, Value: false},
 		{Key: fieldOutboxSent, Value: now},
 	}}}
-	for k, id := range ids {
-		if _, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
-			return fmt.Errorf("orders: mark sent (%d of %d done): %w", k, len(ids), err)
-		}
+	var (
+		wg     sync.WaitGroup
+		failed atomic.Int64
+		first  atomic.Pointer[error]
+	)
+	slots := make(chan struct{}, markParallel)
+	for _, id := range ids {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if _, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
+				failed.Add(1)
+				first.CompareAndSwap(nil, &err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := first.Load(); err != nil {
+		return fmt.Errorf("orders: mark sent (%d of %d failed): %w", failed.Load(), len(ids), *err)
 	}
 	return nil
 }
+
+// markParallel bounds MarkSent's updates in flight.
+const markParallel = 8
 
 // OutboxSent reports whether the order exists and its outbox entry, if it
 // has one, is no longer pending: from then on the relay never writes the
