@@ -192,3 +192,24 @@ func TestFileFencesPrunesOldFences(t *testing.T) {
 		t.Fatalf("fencing twice: %v", err)
 	}
 }
+
+// BenchmarkInjectBookkeeping is what fencing and the ledger add to an
+// Inject: a fence check before and after, two synced ledger writes, and the
+// ledger removal and fence of its Revert (the fault itself does nothing).
+func BenchmarkInjectBookkeeping(b *testing.B) {
+	dir := b.TempDir()
+	reg := fault.NewRegistry()
+	reg.Register(experiment.FaultProcess, &recordingFault{})
+	a := &Activities{Faults: reg, Fences: &FileFences{Dir: filepath.Join(dir, "fences")}, Ledger: &Ledger{Dir: filepath.Join(dir, "ledger")}}
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		req := sampleRequest(i + 1)
+		res, err := a.Inject(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Revert(ctx, RevertInput{Request: req, State: res.State}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

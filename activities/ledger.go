@@ -33,23 +33,28 @@ type LedgerEntry struct {
 	Updated time.Time     `json:"updated"`
 }
 
-// Ledger is a worker's durable record of the injections it put in place:
-// one file per injection in Dir, replaced atomically and synced. Inject
-// records an entry before the fault acts and updates it after; a revert
-// that succeeds removes it. Whatever stays is what the watchdog and
-// `tempest cleanup` revert once its run has ended. Workers sharing Dir
-// (one host) share the ledger.
+// Ledger is a worker's durable record of the injections it put in place,
+// in Dir. Inject records an entry (the request) before the fault acts,
+// synced, and then the State the fault returned beside it, not synced: a
+// machine crash may lose that State, and a revert with an empty State is
+// right by fault.Fault's contract. A revert that succeeds removes both.
+// Whatever stays is what the watchdog and `tempest cleanup` revert once
+// its run has ended. Workers sharing Dir (one host) share the ledger.
 type Ledger struct {
 	Dir string
 }
 
-const ledgerPrefix = "injection-"
+const (
+	ledgerPrefix = "injection-"
+	entrySuffix  = ".json"
+	stateSuffix  = ".state"
+)
 
-func (l *Ledger) path(req fault.Request) string {
-	return filepath.Join(l.Dir, ledgerPrefix+InjectionKey(req)+".json")
+func (l *Ledger) path(req fault.Request, suffix string) string {
+	return filepath.Join(l.Dir, ledgerPrefix+InjectionKey(req)+suffix)
 }
 
-// Put records e, replacing the entry of the same injection.
+// Put records e durably (synced), replacing the entry of the same injection.
 func (l *Ledger) Put(e LedgerEntry) error {
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return fmt.Errorf("ledger dir: %w", err)
@@ -58,25 +63,44 @@ func (l *Ledger) Put(e LedgerEntry) error {
 	if err != nil {
 		return fmt.Errorf("encode ledger entry: %w", err)
 	}
-	if err := replaceDurably(l.path(e.Request), b); err != nil {
+	if err := replaceDurably(l.path(e.Request, entrySuffix), b); err != nil {
 		return fmt.Errorf("write ledger entry: %w", err)
 	}
 	return nil
 }
 
-// Remove deletes the entry of req's injection; a missing one is no error.
-func (l *Ledger) Remove(req fault.Request) error {
-	err := os.Remove(l.path(req))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove ledger entry: %w", err)
+// Injected records the State req's injection returned, beside its entry.
+func (l *Ledger) Injected(req fault.Request, state fault.State) error {
+	b, err := json.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("encode ledger state: %w", err)
 	}
-	if err == nil {
-		_ = syncDir(l.Dir)
+	path := l.path(req, stateSuffix)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("write ledger state: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write ledger state: %w", err)
 	}
 	return nil
 }
 
-// Entries returns every entry, oldest first. A missing Dir is an empty ledger.
+// Remove deletes the entry of req's injection; a missing one is no error.
+// Not synced: an entry back after a machine crash is reverted once more.
+func (l *Ledger) Remove(req fault.Request) error {
+	_ = os.Remove(l.path(req, stateSuffix))
+	err := os.Remove(l.path(req, entrySuffix))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove ledger entry: %w", err)
+	}
+	return nil
+}
+
+// Entries returns every entry, oldest first, with its State and status
+// LedgerInjected when the State was recorded. A missing Dir is an empty
+// ledger.
 func (l *Ledger) Entries() ([]LedgerEntry, error) {
 	files, err := os.ReadDir(l.Dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -88,10 +112,11 @@ func (l *Ledger) Entries() ([]LedgerEntry, error) {
 	var out []LedgerEntry
 	var errs []error
 	for _, f := range files {
-		if f.IsDir() || !strings.HasPrefix(f.Name(), ledgerPrefix) || !strings.HasSuffix(f.Name(), ".json") {
+		if f.IsDir() || !strings.HasPrefix(f.Name(), ledgerPrefix) || !strings.HasSuffix(f.Name(), entrySuffix) {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(l.Dir, f.Name()))
+		path := filepath.Join(l.Dir, f.Name())
+		b, err := os.ReadFile(path)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // removed meanwhile
 		}
@@ -102,6 +127,12 @@ func (l *Ledger) Entries() ([]LedgerEntry, error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("ledger entry %s: %w", f.Name(), err))
 			continue
+		}
+		if b, err := os.ReadFile(strings.TrimSuffix(path, entrySuffix) + stateSuffix); err == nil {
+			var st fault.State
+			if json.Unmarshal(b, &st) == nil {
+				e.State, e.Status = st, LedgerInjected
+			}
 		}
 		out = append(out, e)
 	}
@@ -156,7 +187,7 @@ func (a *Activities) checkFence(ctx context.Context, req fault.Request) error {
 // to undo, so the attempt undoes its own change and reports Fenced.
 func (a *Activities) settle(ctx context.Context, impl fault.Fault, req fault.Request, state fault.State) error {
 	if a.Ledger != nil {
-		if err := a.Ledger.Put(LedgerEntry{Request: req, State: state, Status: LedgerInjected, Updated: time.Now()}); err != nil {
+		if err := a.Ledger.Injected(req, state); err != nil {
 			return err
 		}
 	}
