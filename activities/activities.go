@@ -18,6 +18,8 @@ type Activities struct {
 	Secrets secret.Resolver
 	// Guard refuses targets that safety rules protect.
 	Guard Guard
+	// Identity is the host and cluster this worker acts on.
+	Identity Identity
 	// Fences records reverted injections so that a late inject of one
 	// changes nothing; nil disables fencing.
 	Fences FenceStore

@@ -17,6 +17,7 @@ var NonRetryableTypes = []string{
 	errkind.Refused,
 	errkind.SecretUnavailable,
 	errkind.Fenced,
+	errkind.Misrouted,
 }
 
 // classify turns a classified error into a non-retryable ApplicationError and

@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/fault"
 )
 
@@ -26,6 +27,12 @@ type InjectResult struct {
 func (a *Activities) Inject(ctx context.Context, req fault.Request) (InjectResult, error) {
 	impl, err := a.fault(req.Fault)
 	if err != nil {
+		return InjectResult{}, classify(err)
+	}
+	if gone, err := a.checkIdentity(impl, req); err != nil || gone {
+		if gone {
+			err = errkind.New(errkind.UnknownTarget, "target %s: its host has rebooted since it was selected", req.Target.ID)
+		}
 		return InjectResult{}, classify(err)
 	}
 	beats := startPulse(ctx, nil)
@@ -57,6 +64,13 @@ func (a *Activities) Revert(ctx context.Context, in RevertInput) (time.Time, err
 	impl, err := a.fault(in.Request.Fault)
 	if err != nil {
 		return time.Time{}, classify(err)
+	}
+	if gone, err := a.checkIdentity(impl, in.Request); err != nil {
+		return time.Time{}, classify(err)
+	} else if gone {
+		// Nothing a host fault did survives its host's reboot.
+		a.forget(in.Request)
+		return time.Now(), nil
 	}
 	beats := startPulse(ctx, nil)
 	defer beats.Stop()

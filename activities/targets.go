@@ -44,6 +44,7 @@ func (a *Activities) SelectTargets(ctx context.Context, in SelectInput) ([]exper
 		return nil, classify(err)
 	}
 	chosen := choose(matched, in.Fault.Mode, in.Fault.Value)
+	a.stamp(impl, chosen)
 	slices.SortFunc(chosen, func(x, y experiment.Target) int { return strings.Compare(x.ID, y.ID) })
 	return chosen, nil
 }

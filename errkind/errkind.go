@@ -12,6 +12,8 @@
 //	SecretUnavailable  a secret reference could not be resolved
 //	Fenced         a late or duplicate inject attempt: its injection was
 //	               already reverted, or its run has closed; nothing was changed
+//	Misrouted      the target belongs to another host or cluster than the
+//	               worker's: nothing was changed (a routing error, never retried here)
 package errkind
 
 import (
@@ -28,6 +30,7 @@ const (
 	Refused           = "Refused"
 	SecretUnavailable = "SecretUnavailable"
 	Fenced            = "Fenced"
+	Misrouted         = "Misrouted"
 )
 
 // Error is a classified error.

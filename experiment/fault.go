@@ -65,6 +65,13 @@ type Fault struct {
 	// Kubernetes cluster (task queue "<task-queue>@<cluster>"). Empty: the
 	// experiment's own task queue.
 	Cluster string `json:"cluster,omitempty"`
+	// Host routes a host fault (process) to the worker of that host
+	// (task queue "<task-queue>@host:<host>", polled by `tempest worker
+	// --host <host>`), which selects its targets there. Empty: the
+	// default host's worker (one polling the experiment's task queue).
+	// Either way each target records the host that owns it, and its
+	// inject and revert run only on that host.
+	Host string `json:"host,omitempty"`
 
 	Process          *ProcessFault          `json:"process,omitempty"`
 	PodDelete        *PodDeleteFault        `json:"podDelete,omitempty"`

@@ -1,5 +1,7 @@
 package experiment
 
+import "strings"
+
 // validate checks the fault's common fields and its one kind block.
 func (f *Fault) validate(path string) []FieldError {
 	var errs []FieldError
@@ -16,7 +18,32 @@ func (f *Fault) validate(path string) []FieldError {
 	errs = append(errs, f.validateSelection(path)...)
 	errs = append(errs, checkEnum(field(path, "sequence"), f.Sequence)...)
 	errs = append(errs, validateBlocks(path, f.faultBlocks())...)
+	errs = append(errs, f.validateHost(path)...)
 	return errs
+}
+
+// HostKinds are the fault kinds that act on the host of the worker that
+// runs them (routed by host:, not cluster:).
+var HostKinds = []FaultKind{FaultProcess}
+
+// validateHost checks that host: names a host, on a host fault only.
+func (f *Fault) validateHost(path string) []FieldError {
+	if f.Host == "" {
+		return nil
+	}
+	p := field(path, "host")
+	kind := f.Kind()
+	isHost := false
+	for _, k := range HostKinds {
+		isHost = isHost || k == kind
+	}
+	switch {
+	case kind != "" && !isHost:
+		return []FieldError{fieldErr(p, "only host faults (%v) run on a host; a %s fault names its cluster: instead", HostKinds, kind)}
+	case strings.ContainsAny(f.Host, "@/ \t"):
+		return []FieldError{fieldErr(p, "must be a host name (no '@', '/' or spaces)")}
+	}
+	return nil
 }
 
 // validateTimeline checks that interval, hold and duration fit together.

@@ -47,6 +47,9 @@ type Config struct {
 	// ended (the watchdog reverts what such a run left either way), and
 	// load phases and OnChaos windows follow the run's timeline query.
 	Temporal client.Client
+	// Identity is the host and cluster this worker acts on (LocalIdentity);
+	// empty: targets record none and run wherever they are routed.
+	Identity activities.Identity
 }
 
 // DefaultStateDir is $TMPDIR/tempest-worker-<uid>, beside the process
@@ -84,6 +87,7 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 		stateDir = DefaultStateDir()
 	}
 	acts = &activities.Activities{
+		Identity: cfg.Identity,
 		Faults:   faults,
 		Probes:   probes,
 		Secrets:  resolver,

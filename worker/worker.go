@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -16,22 +17,34 @@ import (
 	"github.com/tempest-chaos/tempest/workflows"
 )
 
+// StickyScheduleToStartTimeout is how long a workflow task waits on the
+// sticky queue of the worker that ran the workflow last before it goes to
+// the task queue, where any worker takes it (with a replay). A dead worker
+// delays its runs by this much (the SDK's default is 5 s); a live but busy
+// one only loses its cache for that task.
+const StickyScheduleToStartTimeout = 2 * time.Second
+
 // New returns a worker polling taskQueue (default workflows.DefaultTaskQueue)
 // with the ExperimentWorkflow and acts registered. Start it with Run or Start.
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
 	if taskQueue == "" {
 		taskQueue = workflows.DefaultTaskQueue
 	}
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{StickyScheduleToStartTimeout: StickyScheduleToStartTimeout})
 	Register(w, acts)
 	return w
 }
 
 // Register adds Tempest's workflow and activities to a worker.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
+	registerWorkflows(r)
+	r.RegisterActivity(acts)
+}
+
+// registerWorkflows adds Tempest's workflows to a worker.
+func registerWorkflows(r sdkworker.Registry) {
 	r.RegisterWorkflowWithOptions(workflows.ExperimentWorkflow, workflow.RegisterOptions{Name: workflows.ExperimentWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.FaultWorkflow, workflow.RegisterOptions{Name: workflows.FaultWorkflowName})
-	r.RegisterActivity(acts)
 }
 
 // SearchAttributes are the custom search attributes Tempest sets.

@@ -28,7 +28,7 @@ func (r *run) selectTargets(ctx workflow.Context, f experiment.Fault) ([]experim
 	var a *activities.Activities
 	var targets []experiment.Target
 	in := activities.SelectInput{Run: r.info, Fault: f, Safety: r.exp.Spec.Safety}
-	err := workflow.ExecuteActivity(shortCtx(ctx, f.Cluster), a.SelectTargets, in).Get(ctx, &targets)
+	err := workflow.ExecuteActivity(shortCtx(ctx, r.faultRoute(f)), a.SelectTargets, in).Get(ctx, &targets)
 	return targets, err
 }
 
@@ -116,7 +116,6 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, hold t
 	// Injects run to completion even if the window is stopped meanwhile, so
 	// their outcome, and so their revert, is known exactly.
 	safe, _ := workflow.NewDisconnectedContext(ctx)
-	actx := shortCtx(safe, f.Cluster)
 	type started struct {
 		req fault.Request
 		fut workflow.Future
@@ -125,6 +124,7 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, hold t
 	start := func(t experiment.Target) started {
 		req := fault.Request{Run: r.info, Fault: f, Target: t, Injection: n}
 		id := r.timeline.begin(workflow.Now(safe))
+		actx := shortCtx(safe, r.targetRoute(f, t))
 		return started{req: req, fut: workflow.ExecuteActivity(actx, a.Inject, req), id: id}
 	}
 	var entries []*revertEntry

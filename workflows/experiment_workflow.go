@@ -80,7 +80,7 @@ func (r *run) preflight(ctx workflow.Context) ([][]experiment.Target, bool) {
 	futs := make([]workflow.Future, len(faults))
 	for i, f := range faults {
 		in := activities.SelectInput{Run: r.info, Fault: f, Safety: r.exp.Spec.Safety}
-		futs[i] = workflow.ExecuteActivity(shortCtx(ctx, f.Cluster), a.SelectTargets, in)
+		futs[i] = workflow.ExecuteActivity(shortCtx(ctx, r.faultRoute(f)), a.SelectTargets, in)
 	}
 	first := make([][]experiment.Target, len(faults))
 	var ids []string

@@ -32,6 +32,14 @@ func ClusterTaskQueue(base, cluster string) string {
 	return base + "@" + cluster
 }
 
+// HostTaskQueue is the task queue of the worker of host: host faults
+// (process) whose targets live there run their activities there.
+func HostTaskQueue(base, host string) string { return base + "@host:" + host }
+
+// DefaultCluster names the cluster of a worker that has a kubeconfig and
+// no --cluster; its Kubernetes targets run on task queue "<base>@default".
+const DefaultCluster = "default"
+
 // AbortAnswer is what the abort update answers.
 type AbortAnswer struct {
 	// WillRevert lists "fault: target" for every injection still in place.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tempest-chaos/tempest/activities"
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/fault"
 )
 
 // Timeouts of the short activities. Long activities derive theirs from the spec.
@@ -40,17 +41,57 @@ func withQueue(ctx workflow.Context, cluster string) workflow.Context {
 	return workflow.WithTaskQueue(ctx, q)
 }
 
+// route is where a fault's activities run: a host's or a cluster's task
+// queue, or (both empty) the experiment's own.
+type route struct{ host, cluster string }
+
+func (rt route) apply(ctx workflow.Context) workflow.Context {
+	if rt.host != "" {
+		return workflow.WithTaskQueue(ctx, HostTaskQueue(workflow.GetInfo(ctx).TaskQueueName, rt.host))
+	}
+	return withQueue(ctx, rt.cluster)
+}
+
+// faultRoute is where fault f selects its targets: its host: or cluster:
+// (from versionNormalized on; before, cluster: only).
+func (r *run) faultRoute(f experiment.Fault) route {
+	if r.version >= versionNormalized && f.Host != "" {
+		return route{host: f.Host}
+	}
+	return route{cluster: f.Cluster}
+}
+
+// targetRoute is where an inject or revert of target t runs: the host or
+// cluster recorded on t when it was selected (from versionNormalized on),
+// so it never acts on another host or cluster than the target's.
+func (r *run) targetRoute(f experiment.Fault, t experiment.Target) route {
+	if r.version >= versionNormalized {
+		if h := t.Attrs[fault.AttrHost]; h != "" {
+			return route{host: h}
+		}
+		if c := t.Attrs[fault.AttrCluster]; c != "" {
+			return route{cluster: c}
+		}
+	}
+	return r.faultRoute(f)
+}
+
+// shortScheduleToClose bounds a short activity end to end, waiting for a
+// worker included: no worker polling a host's queue fails it, it never hangs.
+const shortScheduleToClose = 3 * time.Minute
+
 // shortCtx is for SelectTargets and Inject: short, heartbeating, a few retries.
-func shortCtx(ctx workflow.Context, cluster string) workflow.Context {
-	return withQueue(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: shortActivityTimeout,
-		HeartbeatTimeout:    heartbeatTimeout,
-		RetryPolicy:         retryPolicy(5),
-	}), cluster)
+func shortCtx(ctx workflow.Context, rt route) workflow.Context {
+	return rt.apply(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    shortActivityTimeout,
+		ScheduleToCloseTimeout: shortScheduleToClose,
+		HeartbeatTimeout:       heartbeatTimeout,
+		RetryPolicy:            retryPolicy(5),
+	}))
 }
 
 // revertCtx retries a revert until the rollback deadline.
-func revertCtx(ctx workflow.Context, f experiment.Fault, rb experiment.Rollback) workflow.Context {
+func revertCtx(ctx workflow.Context, rt route, rb experiment.Rollback) workflow.Context {
 	attempt, deadline := rb.AttemptTimeout.D(), rb.Deadline.D()
 	if attempt <= 0 {
 		attempt = time.Minute
@@ -58,12 +99,12 @@ func revertCtx(ctx workflow.Context, f experiment.Fault, rb experiment.Rollback)
 	if deadline <= 0 {
 		deadline = 10 * time.Minute
 	}
-	return withQueue(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	return rt.apply(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    attempt,
 		ScheduleToCloseTimeout: deadline,
 		HeartbeatTimeout:       heartbeatTimeout,
 		RetryPolicy:            retryPolicy(0),
-	}), f.Cluster)
+	}))
 }
 
 func probeCluster(p experiment.Probe) string {
@@ -78,8 +119,10 @@ func checkCtx(ctx workflow.Context, p experiment.Probe, budget time.Duration) wo
 	budget += slack
 	return withQueue(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: budget,
-		HeartbeatTimeout:    heartbeatTimeout,
-		RetryPolicy:         retryPolicy(3),
+		// Every attempt with its backoff, waiting for a worker included.
+		ScheduleToCloseTimeout: 3*budget + slack,
+		HeartbeatTimeout:       heartbeatTimeout,
+		RetryPolicy:            retryPolicy(3),
 	}), probeCluster(p))
 }
 

@@ -80,7 +80,7 @@ func (r *run) revert(ctx workflow.Context, e *revertEntry) {
 	}
 	e.status = revertRunning
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
-	ctx = revertCtx(ctx, e.req.Fault, r.exp.Spec.Rollback)
+	ctx = revertCtx(ctx, r.targetRoute(e.req.Fault, e.req.Target), r.exp.Spec.Rollback)
 	var a *activities.Activities
 	var at time.Time
 	id := r.timeline.begin(workflow.Now(ctx))

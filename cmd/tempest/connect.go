@@ -15,7 +15,6 @@ import (
 	"github.com/tempest-chaos/tempest/devserver"
 	"github.com/tempest-chaos/tempest/fault/kube"
 	"github.com/tempest-chaos/tempest/worker"
-	"github.com/tempest-chaos/tempest/workflows"
 )
 
 // localFrontend is where `tempest dev` serves; `tempest run` uses a dev
@@ -92,7 +91,7 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 		}
 	}
 	if s.embedded && withWorker {
-		stop, err := startWorkers(c, g, worker.Config{})
+		stop, _, err := startWorkers(c, g, worker.Config{})
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -102,19 +101,25 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 	return s, nil
 }
 
-// startWorkers starts a worker on the task queue and, with --cluster, one on
-// that cluster's queue; both with the Kubernetes kinds when --kubeconfig is
-// set, and the watchdog that reverts what ended runs left in their ledger.
-func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func(), err error) {
+// startWorkers starts this process's workers on the queues of its
+// routing (worker.Routing: the task queue, its host's queue, its
+// cluster's), with the Kubernetes kinds when --kubeconfig is set, and the
+// watchdog that reverts what ended runs left in their ledger.
+func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func(), queues []worker.Queue, err error) {
 	if g.kubeconfig != "" {
 		kc, _, err := kube.NewClient(g.kubeconfig)
 		if err != nil {
-			return nil, &exitError{code: exitErrored, err: fmt.Errorf("--kubeconfig %s: %w", g.kubeconfig, err)}
+			return nil, nil, &exitError{code: exitErrored, err: fmt.Errorf("--kubeconfig %s: %w", g.kubeconfig, err)}
 		}
 		cfg.Kube = kc
 		cfg.FenceNamespace = kubeNamespace(g.kubeconfig)
 	}
 	cfg.Temporal = c
+	id, err := worker.LocalIdentity(context.Background(), g.host.value, g.cluster.value, cfg.Kube)
+	if err != nil {
+		return nil, nil, &exitError{code: exitErrored, err: err}
+	}
+	cfg.Identity = id
 	acts, closeActs := worker.NewActivities(cfg)
 	stops := []func(){closeActs, worker.StartWatchdog(c, acts, 0)}
 	stopAll := func() {
@@ -122,19 +127,13 @@ func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func
 			stops[i]()
 		}
 	}
-	queues := []string{g.taskQueue}
-	if g.cluster != "" {
-		queues = append(queues, workflows.ClusterTaskQueue(g.taskQueue, g.cluster))
+	stopWorkers, err := worker.StartRouted(c, g.routing(id, cfg.Kube != nil), acts)
+	if err != nil {
+		stopAll()
+		return nil, nil, err
 	}
-	for _, q := range queues {
-		w := worker.New(c, q, acts)
-		if err := w.Start(); err != nil {
-			stopAll()
-			return nil, fmt.Errorf("start worker on task queue %s: %w", q, err)
-		}
-		stops = append(stops, w.Stop)
-	}
-	return stopAll, nil
+	stops = append(stops, stopWorkers)
+	return stopAll, g.routing(id, cfg.Kube != nil).Queues(), nil
 }
 
 // reachable reports whether something accepts TCP connections at addr.

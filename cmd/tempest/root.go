@@ -18,7 +18,11 @@ type globalFlags struct {
 	uiPort     int
 	port       int
 	kubeconfig string
-	cluster    string
+	cluster    identityFlag
+	host       identityFlag
+	// defaultHost: the worker also runs the activities of the task queue
+	// itself (faults that name no host: or cluster:, probes, load).
+	defaultHost bool
 }
 
 func newRootCommand() *cobra.Command {
@@ -37,7 +41,10 @@ func newRootCommand() *cobra.Command {
 	pf.IntVar(&g.port, "port", 7233, "frontend port of the embedded Temporal server on 127.0.0.1")
 	pf.IntVar(&g.uiPort, "ui-port", 8233, "port of the embedded Temporal Web UI on 127.0.0.1")
 	pf.StringVar(&g.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster whose faults this process's worker runs (enables the Kubernetes kinds)")
-	pf.StringVar(&g.cluster, "cluster", "", "cluster name: this process's worker also polls task queue <task-queue>@<cluster>, where faults and probes naming that cluster run")
+	g.cluster.name, g.host.name = "cluster", "host"
+	pf.Var(&g.cluster, "cluster", "cluster name of this process's worker (default \"default\" with a kubeconfig): it polls task queue <task-queue>@<cluster>, where faults and probes naming that cluster, and the inject and revert of every target it selected, run")
+	pf.Var(&g.host, "host", "host name of this process's worker (default: the machine's): it polls <task-queue>@host:<host>, where faults naming host: <host>, and the inject and revert of every process target it selected, run")
+	pf.BoolVar(&g.defaultHost, "default-host", true, "the worker also runs the activities of <task-queue> itself: target selection for faults that name no host: or cluster:, probes and load (set false on all but one worker per task queue when several hosts run workers)")
 	root.AddCommand(
 		newRunCommand(g),
 		newValidateCommand(),

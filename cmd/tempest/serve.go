@@ -12,7 +12,6 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/tempest-chaos/tempest/worker"
-	"github.com/tempest-chaos/tempest/workflows"
 )
 
 func newWorkerCommand(g *globalFlags) *cobra.Command {
@@ -45,6 +44,7 @@ func newWorkerCommand(g *globalFlags) *cobra.Command {
 
 func newDevCommand(g *globalFlags) *cobra.Command {
 	var stateDir string
+	var noWorker bool
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the embedded Temporal server, its Web UI and a worker in the foreground",
@@ -64,10 +64,16 @@ func newDevCommand(g *globalFlags) *cobra.Command {
 			defer sess.Close()
 			fmt.Fprintf(cmd.OutOrStdout(), "Temporal frontend %s, namespace %s, task queue %s\nTemporal UI %s\nCtrl-C to stop.\n",
 				localFrontend(g), g.namespace, g.taskQueue, sess.uiBase)
+			if noWorker {
+				fmt.Fprintf(cmd.ErrOrStderr(), "no worker in this process: run `tempest worker --address %s`\n", localFrontend(g))
+				<-ctx.Done()
+				return nil
+			}
 			return serveWorker(ctx, sess.client, g, worker.Config{StateDir: stateDir}, cmd)
 		},
 	}
 	workerStateDirFlag(cmd, &stateDir)
+	cmd.Flags().BoolVar(&noWorker, "no-worker", false, "run the server and UI alone; workers run as their own processes (`tempest worker`)")
 	return cmd
 }
 
@@ -79,16 +85,21 @@ func workerStateDirFlag(cmd *cobra.Command, dir *string) {
 
 // serveWorker runs workers until ctx is done.
 func serveWorker(ctx context.Context, c client.Client, g *globalFlags, cfg worker.Config, cmd *cobra.Command) error {
-	stop, err := startWorkers(c, g, cfg)
+	stop, queues, err := startWorkers(c, g, cfg)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	fmt.Fprintf(cmd.ErrOrStderr(), "worker polling task queue %s", g.taskQueue)
-	if g.cluster != "" {
-		fmt.Fprintf(cmd.ErrOrStderr(), " and %s", workflows.ClusterTaskQueue(g.taskQueue, g.cluster))
+	for _, q := range queues {
+		what := "activities"
+		switch {
+		case q.Workflows && q.Activities:
+			what = "workflows and activities"
+		case q.Workflows:
+			what = "workflows"
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "worker polling task queue %s (%s)\n", q.Name, what)
 	}
-	fmt.Fprintln(cmd.ErrOrStderr())
 	<-ctx.Done()
 	return nil
 }

@@ -146,3 +146,8 @@ func forbidden(err error) error {
 	}
 	return err
 }
+
+var _ fault.Scoper = (*Process)(nil)
+
+// Scope implements fault.Scoper: processes live on the worker's host.
+func (*Process) Scope() fault.Scope { return fault.ScopeHost }

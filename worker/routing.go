@@ -1,0 +1,124 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/tempest-chaos/tempest/activities"
+	"github.com/tempest-chaos/tempest/workflows"
+)
+
+// Routing says which task queues one worker process polls, and for what.
+//
+//   - Base (the experiments' queue): workflows always; activities only when
+//     Default, that is target selection for faults that name no host: or
+//     cluster:, probes and load.
+//   - workflows.HostTaskQueue(Base, Identity.Host): activities, always: the
+//     inject and revert of every host target this host selected, and the
+//     selection of faults that name this host.
+//   - workflows.ClusterTaskQueue(Base, Identity.Cluster), with Kube:
+//     activities of the cluster's targets.
+type Routing struct {
+	Base     string
+	Identity activities.Identity
+	Default  bool
+	Kube     bool
+}
+
+// Queue is one task queue a worker polls.
+type Queue struct {
+	Name       string
+	Workflows  bool
+	Activities bool
+}
+
+// Queues lists what r polls.
+func (r Routing) Queues() []Queue {
+	base := r.Base
+	if base == "" {
+		base = workflows.DefaultTaskQueue
+	}
+	qs := []Queue{{Name: base, Workflows: true, Activities: r.Default}}
+	if r.Identity.Host != "" {
+		qs = append(qs, Queue{Name: workflows.HostTaskQueue(base, r.Identity.Host), Activities: true})
+	}
+	if r.Kube && r.Identity.Cluster != "" {
+		qs = append(qs, Queue{Name: workflows.ClusterTaskQueue(base, r.Identity.Cluster), Activities: true})
+	}
+	return qs
+}
+
+// StartRouted starts one SDK worker per queue of r; stop stops them all.
+func StartRouted(c client.Client, r Routing, acts *activities.Activities) (stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	for _, q := range r.Queues() {
+		opts := sdkworker.Options{StickyScheduleToStartTimeout: StickyScheduleToStartTimeout}
+		opts.DisableWorkflowWorker = !q.Workflows
+		opts.LocalActivityWorkerOnly = !q.Activities
+		w := sdkworker.New(c, q.Name, opts)
+		if q.Workflows {
+			registerWorkflows(w)
+		}
+		if q.Activities {
+			w.RegisterActivity(acts)
+		}
+		if err := w.Start(); err != nil {
+			stop()
+			return nil, fmt.Errorf("start worker on task queue %s: %w", q.Name, err)
+		}
+		stops = append(stops, w.Stop)
+	}
+	return stop, nil
+}
+
+// LocalIdentity is the identity of a worker on this host: host (default:
+// the host name), this boot's ID and, with a Kubernetes client, the
+// cluster name (default workflows.DefaultCluster) and the UID of its
+// kube-system namespace.
+func LocalIdentity(ctx context.Context, host, cluster string, kube kubernetes.Interface) (activities.Identity, error) {
+	id := activities.Identity{Host: host}
+	if id.Host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return id, fmt.Errorf("host name (set --host): %w", err)
+		}
+		id.Host = h
+	}
+	if strings.ContainsAny(id.Host, "@/ \t") {
+		return id, fmt.Errorf("--host %q: must be a host name (no '@', '/' or spaces)", id.Host)
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/random/boot_id"); err == nil {
+		id.BootID = strings.TrimSpace(string(b))
+	}
+	if kube == nil {
+		if cluster != "" {
+			return id, fmt.Errorf("--cluster %q needs a Kubernetes client (--kubeconfig, or a pod's service account)", cluster)
+		}
+		return id, nil
+	}
+	id.Cluster = cluster
+	if id.Cluster == "" {
+		id.Cluster = workflows.DefaultCluster
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ns, err := kube.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
+	if err != nil {
+		return id, fmt.Errorf("identify cluster %q by its kube-system namespace: %w", id.Cluster, err)
+	}
+	id.ClusterUID = string(ns.UID)
+	return id, nil
+}
