@@ -24,6 +24,14 @@ type Options struct {
 	WorkflowID string
 }
 
+// WorkflowTaskTimeout is the workflow-task timeout of every experiment
+// Start begins. A worker killed while it holds a workflow task stalls the
+// run until this timeout, so it is short; a task of this workflow takes
+// milliseconds, and one that times out on a busy machine is only retried
+// (with a replay), so 4 s leaves a wide margin on a loaded 2-core host
+// while bounding the stall (Temporal's default is 10 s).
+const WorkflowTaskTimeout = 4 * time.Second
+
 // Run is a started experiment.
 type Run struct {
 	c     client.Client
@@ -49,6 +57,7 @@ func Start(ctx context.Context, c client.Client, exp experiment.Experiment, opts
 		TaskQueue:                opts.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowExecutionTimeout: exp.Spec.Safety.MaxDuration.D() + time.Hour,
+		WorkflowTaskTimeout:      WorkflowTaskTimeout,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(workflows.AttrExperiment.ValueSet(exp.Metadata.Name)),
 		StaticSummary:            fmt.Sprintf("Chaos experiment %s: %s", exp.Metadata.Name, exp.Spec.Hypothesis),
 	}, workflows.ExperimentWorkflowName, exp)
@@ -92,6 +101,36 @@ func (r *Run) Abort(ctx context.Context, reason string) (workflows.AbortAnswer, 
 		return ans, fmt.Errorf("abort %s: %w", r.ID, err)
 	}
 	return ans, nil
+}
+
+// NoAnswerError is what AbortWithin returns when no worker answered the
+// abort Update in time and the abort Signal was sent instead: the
+// experiment stops and reverts as soon as a worker runs it.
+type NoAnswerError struct {
+	WorkflowID string
+	Wait       time.Duration
+}
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("no worker answered the abort within %v; sent the abort signal: the experiment reverts as soon as a worker runs", e.Wait)
+}
+
+// AbortWithin is Abort bounded by wait: when no worker answers the Update
+// within wait (none is running, or none polls the experiment's task
+// queue), it sends the abort Signal, which needs no worker to be accepted,
+// and returns a *NoAnswerError. Any other error means nothing was sent
+// that is known to have been accepted.
+func (r *Run) AbortWithin(ctx context.Context, reason string, wait time.Duration) (workflows.AbortAnswer, error) {
+	uctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	ans, err := r.Abort(uctx, reason)
+	if err == nil || uctx.Err() == nil || ctx.Err() != nil {
+		return ans, err
+	}
+	if serr := r.c.SignalWorkflow(ctx, r.ID, r.RunID, workflows.SignalAbort, reason); serr != nil {
+		return ans, fmt.Errorf("abort %s: no worker answered within %v, and the abort signal failed: %w", r.ID, wait, serr)
+	}
+	return ans, &NoAnswerError{WorkflowID: r.ID, Wait: wait}
 }
 
 // Result waits for the experiment to end and returns its result.

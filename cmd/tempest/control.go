@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +39,7 @@ func newStatusCommand(g *globalFlags) *cobra.Command {
 
 func newAbortCommand(g *globalFlags) *cobra.Command {
 	var reason, runID string
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "abort WORKFLOW-ID --reason TEXT",
 		Short: "Stop an experiment now and revert every fault it injected",
@@ -50,7 +53,11 @@ func newAbortCommand(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer sess.Close()
-			ans, err := starter.Attach(sess.client, args[0], runID).Abort(cmd.Context(), reason)
+			ans, err := starter.Attach(sess.client, args[0], runID).AbortWithin(cmd.Context(), reason, wait)
+			var noAnswer *starter.NoAnswerError
+			if errors.As(err, &noAnswer) {
+				return &exitError{code: exitErrored, err: fmt.Errorf("%s: %w; follow it with `tempest status %s`", args[0], err, args[0])}
+			}
 			if err != nil {
 				return &exitError{code: exitErrored, err: err}
 			}
@@ -60,8 +67,13 @@ func newAbortCommand(g *globalFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why (recorded in the experiment's history)")
 	cmd.Flags().StringVar(&runID, "run-id", "", "run ID (default: the latest run)")
+	cmd.Flags().DurationVar(&wait, "timeout", defaultAbortWait, "how long to wait for a worker to answer; then the abort is sent as a signal and the command fails")
 	return cmd
 }
+
+// defaultAbortWait bounds the wait for a worker to answer the abort Update
+// (it answers in milliseconds when one runs the experiment).
+const defaultAbortWait = 10 * time.Second
 
 // prefixLines prefixes every line of err with name, unless it already is.
 func prefixLines(name string, err error) error {

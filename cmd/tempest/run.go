@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
+	"github.com/tempest-chaos/tempest/workflows"
 )
 
 type runFlags struct {
@@ -20,6 +22,8 @@ type runFlags struct {
 	output string
 	exit   bool
 	dryRun bool
+	// abortWait bounds the wait for a worker to answer Ctrl-C's abort.
+	abortWait time.Duration
 }
 
 func newRunCommand(g *globalFlags) *cobra.Command {
@@ -46,10 +50,16 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "text or json")
 	cmd.Flags().BoolVar(&f.exit, "exit", false, "with the embedded server, exit at once instead of keeping the UI up until Ctrl-C")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "resolve and list the targets; touch nothing")
+	cmd.Flags().DurationVar(&f.abortWait, "abort-timeout", defaultAbortWait, "on Ctrl-C, how long to wait for a worker to answer the abort before sending it as a signal")
 	return cmd
 }
 
 func runExperiment(ctx context.Context, g *globalFlags, f *runFlags, exp experiment.Experiment, stdout, stderr io.Writer) error {
+	// sigs counts the interrupts of the wait (abort, then detach); ctx ends
+	// at the first one.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 	sess, err := connect(context.WithoutCancel(ctx), g, true)
@@ -76,7 +86,14 @@ func runExperiment(ctx context.Context, g *globalFlags, f *runFlags, exp experim
 		return nil
 	}
 
-	res, err := waitWithProgress(ctx, run, progress)
+	res, err := waitWithProgress(ctx, run, progress, sigs, f.abortWait)
+	if errors.Is(err, errDetached) {
+		msg := fmt.Sprintf("detached: experiment %s goes on without this command; follow it with `tempest status %s`, abort it with `tempest abort %s --reason TEXT`", run.ID, run.ID, run.ID)
+		if sess.embedded {
+			msg += fmt.Sprintf(" (it ran on this command's embedded server, which stops now: it resumes when `tempest dev --state-dir %s` runs)", g.stateDir)
+		}
+		return &exitError{code: exitErrored, err: errors.New(msg)}
+	}
 	if err != nil {
 		return &exitError{code: exitErrored, err: err}
 	}
@@ -100,11 +117,22 @@ func runExperiment(ctx context.Context, g *globalFlags, f *runFlags, exp experim
 	return verdictExit(res.Verdict)
 }
 
+// errDetached: a second Ctrl-C left the experiment running.
+var errDetached = errors.New("detached")
+
+// statusWait bounds each status query of the progress lines, so a missing
+// worker delays a line, never the wait's reaction to Ctrl-C.
+const statusWait = 3 * time.Second
+
 // waitWithProgress prints each phase change, the active faults and probe
-// results as they happen, and returns the result. The first Ctrl-C aborts
-// the experiment (everything is reverted); the wait goes on for its result.
-func waitWithProgress(ctx context.Context, run *starter.Run, w io.Writer) (experiment.Result, error) {
-	bg := context.WithoutCancel(ctx)
+// results as they happen, and returns the result. The first interrupt on
+// sigs aborts the experiment (everything is reverted): through the abort
+// Update when a worker answers within abortWait, else through the abort
+// Signal, saying so; the wait goes on for the result. The second
+// interrupt returns errDetached at once, leaving the experiment running.
+func waitWithProgress(ctx context.Context, run *starter.Run, w io.Writer, sigs <-chan os.Signal, abortWait time.Duration) (experiment.Result, error) {
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
 	type outcome struct {
 		res experiment.Result
 		err error
@@ -114,31 +142,82 @@ func waitWithProgress(ctx context.Context, run *starter.Run, w io.Writer) (exper
 		res, err := run.Result(bg)
 		done <- outcome{res, err}
 	}()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	interrupted := ctx.Done()
-	var last string
+	lines := make(chan string)
+	go progressLines(bg, run, lines)
+	type abortOutcome struct {
+		ans workflows.AbortAnswer
+		err error
+	}
+	aborted := make(chan abortOutcome, 1)
+	interrupts := 0
+	interrupt := func() {
+		interrupts++
+		if interrupts > 1 {
+			return
+		}
+		fmt.Fprintln(w, "interrupted: aborting the experiment and reverting every fault (Ctrl-C again to detach)...")
+		go func() {
+			ans, err := run.AbortWithin(bg, "interrupted from the tempest CLI", abortWait)
+			aborted <- abortOutcome{ans, err}
+		}()
+	}
 	for {
 		select {
 		case o := <-done:
 			return o.res, o.err
-		case <-interrupted:
-			interrupted = nil
-			fmt.Fprintln(w, "interrupted: aborting the experiment and reverting every fault...")
-			if ans, err := run.Abort(bg, "interrupted from the tempest CLI"); err != nil {
-				fmt.Fprintln(w, "abort:", err)
-			} else {
-				fmt.Fprintf(w, "will revert: %v\n", ans.WillRevert)
+		case <-sigs:
+			if interrupt(); interrupts > 1 {
+				return experiment.Result{}, errDetached
 			}
-		case <-tick.C:
-			st, err := run.Status(bg)
-			if err != nil {
-				continue
+		case a := <-aborted:
+			var noAnswer *starter.NoAnswerError
+			switch {
+			case errors.As(a.err, &noAnswer):
+				fmt.Fprintln(w, a.err)
+				fmt.Fprintln(w, "waiting for the experiment to end (Ctrl-C again to detach)...")
+			case a.err != nil:
+				fmt.Fprintln(w, "abort:", a.err)
+			default:
+				fmt.Fprintf(w, "will revert: %v\n", a.ans.WillRevert)
 			}
-			if line := progressLine(st); line != last {
-				fmt.Fprintln(w, line)
-				last = line
-			}
+		case line := <-lines:
+			fmt.Fprintln(w, line)
+		}
+	}
+}
+
+// progressLines sends a line on out each time the experiment's status
+// line changes (polled every second), and says once when no worker
+// answers, until ctx is done.
+func progressLines(ctx context.Context, run *starter.Run, out chan<- string) {
+	var last string
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		qctx, cancel := context.WithTimeout(ctx, statusWait)
+		st, err := run.Status(qctx)
+		timedOut := qctx.Err() != nil
+		cancel()
+		var line string
+		switch {
+		case err == nil:
+			line = progressLine(st)
+		case timedOut && ctx.Err() == nil:
+			line = fmt.Sprintf("no worker answered the status query within %v: is a worker polling the experiment's task queue?", statusWait)
+		default:
+			continue
+		}
+		if line == last {
+			continue
+		}
+		last = line
+		select {
+		case out <- line:
+		case <-ctx.Done():
+			return
 		}
 	}
 }
