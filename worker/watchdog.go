@@ -83,7 +83,7 @@ func (w *Watchdog) Run(ctx context.Context) {
 					"fault", s.Entry.Request.Fault.Name, "target", s.Entry.Request.Target.ID, "why", s.Why, "error", s.Err)
 				continue
 			}
-			w.logger().Info("watchdog: reverted what an ended run left behind", "run", s.Entry.Request.Run.RunID,
+			w.logger().Info("watchdog: cleared an injection of an ended run", "run", s.Entry.Request.Run.RunID,
 				"fault", s.Entry.Request.Fault.Name, "target", s.Entry.Request.Target.ID, "why", s.Why)
 		}
 		select {
@@ -96,7 +96,11 @@ func (w *Watchdog) Run(ctx context.Context) {
 
 // Sweep makes one pass over the ledger and returns what it reverted or
 // tried to. Reverts that failed are retried by later sweeps, backing off
-// up to 5 minutes.
+// up to 5 minutes. An ended injection whose target a running run's
+// injection in the ledger still holds (a run reset, two experiments on one
+// target) is fenced and dropped, not reverted: reverting it would undo the
+// running one's fault, whose own revert (or this watchdog, once that run
+// ends) restores the target.
 func (w *Watchdog) Sweep(ctx context.Context) []Swept {
 	if w.Acts == nil || w.Acts.Ledger == nil {
 		return nil
@@ -105,35 +109,67 @@ func (w *Watchdog) Sweep(ctx context.Context) []Swept {
 	if err != nil {
 		w.logger().Warn("watchdog: reading the ledger", "error", err)
 	}
-	var out []Swept
-	status := map[fault.Run]string{} // one describe per run and sweep
-	now := time.Now()
-	for _, e := range entries {
+	status := map[fault.Run]runState{} // one describe per run and sweep
+	whys := make([]string, len(entries))
+	held := map[string]fault.Run{}
+	for i, e := range entries {
 		if ctx.Err() != nil {
-			break
+			return nil
 		}
+		why, live := w.judge(ctx, e, status)
+		whys[i] = why
+		if live {
+			held[HeldKey(e.Request)] = e.Request.Run
+		}
+	}
+	var out []Swept
+	now := time.Now()
+	for i, e := range entries {
 		key := activities.InjectionKey(e.Request)
-		if !w.due(key, now) {
+		if whys[i] == "" || ctx.Err() != nil || !w.due(key, now) {
 			continue
 		}
-		why, ok := w.ended(ctx, e, status)
-		if !ok {
+		if holder, ok := held[HeldKey(e.Request)]; ok {
+			err := w.drop(ctx, e)
+			out = append(out, Swept{Entry: e, Why: whys[i] + "; target held by running run " + holder.RunID + ", not reverted", Err: err})
 			continue
 		}
 		rctx, cancel := context.WithTimeout(ctx, w.revertTimeout())
 		err := w.Acts.RevertRecorded(rctx, e)
 		cancel()
 		w.noteResult(key, err, now)
-		out = append(out, Swept{Entry: e, Why: why, Err: err})
+		out = append(out, Swept{Entry: e, Why: whys[i], Err: err})
 	}
 	return out
 }
 
-// ended reports whether e must be reverted now, and why.
-func (w *Watchdog) ended(ctx context.Context, e activities.LedgerEntry, status map[fault.Run]string) (string, bool) {
+// HeldKey names the target of an injection across runs: its fault kind
+// and target ID.
+func HeldKey(req fault.Request) string { return string(req.Fault.Kind()) + "\x00" + req.Target.ID }
+
+// drop fences an injection and removes it from the ledger without reverting it.
+func (w *Watchdog) drop(ctx context.Context, e activities.LedgerEntry) error {
+	if w.Acts.Fences != nil {
+		if err := w.Acts.Fences.Fence(ctx, e.Request); err != nil {
+			return err
+		}
+	}
+	return w.Acts.Ledger.Remove(e.Request)
+}
+
+// runState is what a sweep learnt of a run: its status when it has
+// ended, or whether it is running ("" and false: unknown).
+type runState struct {
+	ended   string
+	running bool
+}
+
+// judge says why e must be reverted now ("" if not), and whether it is
+// live: its run is running and its revert has not begun.
+func (w *Watchdog) judge(ctx context.Context, e activities.LedgerEntry, status map[fault.Run]runState) (why string, live bool) {
 	if w.Acts.Fences != nil {
 		if ok, err := w.Acts.Fences.IsFenced(ctx, e.Request); err == nil && ok {
-			return "fenced", true
+			return "fenced", false
 		}
 	}
 	if w.Client == nil {
@@ -141,29 +177,29 @@ func (w *Watchdog) ended(ctx context.Context, e activities.LedgerEntry, status m
 	}
 	st, seen := status[e.Request.Run]
 	if !seen {
-		st = w.runEnded(ctx, e.Request.Run)
+		st = w.runState(ctx, e.Request.Run)
 		status[e.Request.Run] = st
 	}
-	if st == "" {
-		return "", false
+	if st.ended != "" {
+		return "run " + st.ended, false
 	}
-	return "run " + st, true
+	return "", st.running
 }
 
-// runEnded is the status of run when it has ended, else "" (running, or
-// unknown to Temporal, or Temporal unreachable).
-func (w *Watchdog) runEnded(ctx context.Context, run fault.Run) string {
+// runState asks Temporal about run; unknown to it, or unreachable, is
+// neither ended nor running.
+func (w *Watchdog) runState(ctx context.Context, run fault.Run) runState {
 	st, err := activities.RunStatus(ctx, w.Client, run)
 	if err != nil {
 		if !errors.Is(err, activities.ErrRunNotFound) {
 			w.logger().Debug("watchdog: asking Temporal about a run", "run", run.RunID, "error", err)
 		}
-		return ""
+		return runState{}
 	}
-	if !st.Closed {
-		return ""
+	if st.Closed {
+		return runState{ended: st.Status}
 	}
-	return st.Status
+	return runState{running: true}
 }
 
 func (w *Watchdog) due(key string, now time.Time) bool {

@@ -64,7 +64,11 @@ func TestWatchdogRevertsOnlyEndedOrFencedRuns(t *testing.T) {
 			Fault: experiment.Fault{Name: "f", Process: &experiment.ProcessFault{Action: experiment.ProcessPause}}}
 	}
 	// Running: injection 1 stays; injection 2's revert has begun (fenced).
-	for _, r := range []fault.Request{req(running, "running-1", 1), req(running, "running-2", 2), req(terminated, "terminated", 1), req(unknown, "unknown", 1)} {
+	// "shared": the terminated run's injection on a target that a running
+	// run's injection still holds (a reset, or two experiments on one target).
+	all := []fault.Request{req(running, "running-1", 1), req(running, "running-2", 2), req(terminated, "terminated", 1),
+		req(unknown, "unknown", 1), req(terminated, "shared", 2), req(running, "shared", 3)}
+	for _, r := range all {
 		if _, err := acts.Inject(t.Context(), r); err != nil {
 			t.Fatalf("inject %s: %v", r.Target.ID, err)
 		}
@@ -98,8 +102,13 @@ func TestWatchdogRevertsOnlyEndedOrFencedRuns(t *testing.T) {
 	for _, e := range left {
 		kept[e.Request.Target.ID] = true
 	}
-	if len(left) != 2 || !kept["running-1"] || !kept["unknown"] {
-		t.Fatalf("ledger keeps %v, want running-1 and unknown", left)
+	if len(left) != 3 || !kept["running-1"] || !kept["unknown"] || !kept["shared"] {
+		t.Fatalf("ledger keeps %v, want running-1, unknown and the running run's injection of shared", left)
+	}
+	for _, e := range left {
+		if e.Request.Target.ID == "shared" && e.Request.Run != running {
+			t.Fatalf("the terminated run's injection of a held target stays in the ledger")
+		}
 	}
 	// A late inject of the terminated run changes nothing.
 	if _, err := acts.Inject(t.Context(), req(terminated, "terminated", 2)); err == nil {

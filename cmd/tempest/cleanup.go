@@ -86,30 +86,31 @@ func (c *cleanup) run(ctx context.Context, stateDir string) error {
 	return nil
 }
 
-// ended says whether run has ended, connecting to Temporal on first use;
-// with --run only that run counts, as ended, and Temporal is not asked.
-func (c *cleanup) ended(ctx context.Context, run fault.Run) (bool, string, error) {
+// ended says whether run has ended (else why it is skipped, and whether
+// it runs), connecting to Temporal on first use; with --run only that run
+// counts, as ended, and Temporal is not asked.
+func (c *cleanup) ended(ctx context.Context, run fault.Run) (ended, running bool, why string, err error) {
 	if c.runID != "" {
-		return run.RunID == c.runID, "", nil
+		return run.RunID == c.runID, false, "", nil
 	}
 	if c.sess == nil {
 		sess, err := connect(ctx, c.g, false)
 		if err != nil {
-			return false, "", err
+			return false, false, "", err
 		}
 		c.sess = sess
 	}
 	st, err := activities.RunStatus(ctx, c.sess.client, run)
 	if errors.Is(err, activities.ErrRunNotFound) {
-		return false, "unknown to Temporal at this address and namespace; name it with --run", nil
+		return false, false, "unknown to Temporal at this address and namespace; name it with --run", nil
 	}
 	if err != nil {
-		return false, "", err
+		return false, false, "", err
 	}
 	if !st.Closed {
-		return false, "run still " + st.Status, nil
+		return false, true, "run still " + st.Status, nil
 	}
-	return true, "", nil
+	return true, false, "", nil
 }
 
 func (c *cleanup) skip(what, why string) {
@@ -120,21 +121,43 @@ func (c *cleanup) skip(what, why string) {
 	fmt.Fprintf(c.out, "skipped %s: %s\n", what, why)
 }
 
-// ledger reverts the ledger's injections of ended runs.
+// ledger reverts the ledger's injections of ended runs. One whose target
+// a running run's injection holds is only dropped, as the watchdog does.
 func (c *cleanup) ledger(ctx context.Context, acts *activities.Activities) error {
 	entries, err := acts.Ledger.Entries()
 	if err != nil {
 		c.errs = append(c.errs, err)
 	}
-	for _, e := range entries {
-		r := e.Request
-		what := fmt.Sprintf("%s fault %q on %s (run %s, injection %d)", r.Fault.Kind(), r.Fault.Name, r.Target.ID, r.Run.RunID, r.Injection)
-		ok, why, err := c.ended(ctx, r.Run)
+	ended := make([]bool, len(entries))
+	held := map[string]string{}
+	for i, e := range entries {
+		ok, running, why, err := c.ended(ctx, e.Request.Run)
 		if err != nil {
 			return err
 		}
+		ended[i] = ok
+		if running {
+			held[worker.HeldKey(e.Request)] = e.Request.Run.RunID
+		}
 		if !ok {
-			c.skip(what, why)
+			c.skip(describeEntry(e), why)
+		}
+	}
+	for i, e := range entries {
+		if !ended[i] {
+			continue
+		}
+		what := describeEntry(e)
+		if holder, ok := held[worker.HeldKey(e.Request)]; ok {
+			if err := acts.Fences.Fence(ctx, e.Request); err == nil {
+				err = acts.Ledger.Remove(e.Request)
+			}
+			if err != nil {
+				c.errs = append(c.errs, fmt.Errorf("%s: %w", what, err))
+				continue
+			}
+			c.skipped++
+			fmt.Fprintf(c.out, "dropped %s: its target is held by running run %s, whose revert restores it\n", what, holder)
 			continue
 		}
 		if err := acts.RevertRecorded(ctx, e); err != nil {
@@ -145,6 +168,11 @@ func (c *cleanup) ledger(ctx context.Context, acts *activities.Activities) error
 		fmt.Fprintln(c.out, "reverted", what)
 	}
 	return nil
+}
+
+func describeEntry(e activities.LedgerEntry) string {
+	r := e.Request
+	return fmt.Sprintf("%s fault %q on %s (run %s, injection %d)", r.Fault.Kind(), r.Fault.Name, r.Target.ID, r.Run.RunID, r.Injection)
 }
 
 // kube reverts the labelled Kubernetes objects of ended runs.
@@ -173,7 +201,7 @@ func (c *cleanup) kube(ctx context.Context, kc kubernetes.Interface) error {
 			if strings.HasPrefix(label, "h-") {
 				run.RunID = "" // a hashed run ID: ask about the workflow's newest run
 			}
-			ok, why, err := c.ended(ctx, run)
+			ok, _, why, err := c.ended(ctx, run)
 			if err != nil {
 				return err
 			}
