@@ -169,11 +169,14 @@ func (h *harness) killWorker(ctx context.Context) {
 	if _, err := h.startWorker(); err != nil {
 		h.globalf("could not start a replacement worker: %v", err)
 	}
+	h.mu.Lock()
 	if len(inflight) == 0 {
-		h.mu.Lock()
 		h.unmeasured[ActWorkerKill]++
-		h.mu.Unlock()
 	}
+	for _, p := range inflight {
+		h.killedDuring[p.activityType]++
+	}
+	h.mu.Unlock()
 	for _, p := range inflight {
 		h.measures.Add(1)
 		go func() {
@@ -256,11 +259,21 @@ func (h *harness) cutNetwork(ctx context.Context) {
 	h.logf("network restored")
 }
 
-// freezeWorker SIGSTOPs a worker for a while, then SIGCONTs it.
+// freezeWorker SIGSTOPs a worker for a while, then SIGCONTs it: the worker
+// seen running an Inject (or a Revert), if one is seen within 20 s, else a
+// random one.
 func (h *harness) freezeWorker(ctx context.Context) {
-	w := h.pickWorker()
+	w, caught := h.workerInInject(ctx, 20*time.Second)
+	if w == nil {
+		w = h.pickWorker()
+	}
 	if w == nil {
 		return
+	}
+	if caught != "" {
+		h.mu.Lock()
+		h.counts["worker-freeze-in-"+caught]++
+		h.mu.Unlock()
 	}
 	d := h.between(h.cfg.FreezeMin, h.cfg.FreezeMax)
 	inflight := h.activitiesOn(ctx, w.identity())
@@ -393,4 +406,36 @@ func (h *harness) upgrade(ctx context.Context) {
 		h.dropWorker(w)
 	}
 	h.action(ActUpgrade, "%d worker(s) rolled to build %s", len(old), build)
+}
+
+// workerInInject polls the open runs for an Inject or Revert activity that
+// a worker has started and returns that worker and the activity type.
+func (h *harness) workerInInject(ctx context.Context, within time.Duration) (*workerProc, string) {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		for _, wf := range h.runningWorkflows(ctx) {
+			dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			d, err := h.c.DescribeWorkflowExecution(dctx, wf[0], wf[1])
+			cancel()
+			if err != nil {
+				continue
+			}
+			for _, pa := range d.GetPendingActivities() {
+				typ := pa.GetActivityType().GetName()
+				if pa.GetState() != enumspb.PENDING_ACTIVITY_STATE_STARTED || (typ != "Inject" && typ != "Revert") {
+					continue
+				}
+				h.mu.Lock()
+				for _, w := range h.workers {
+					if strings.HasPrefix(pa.GetLastWorkerIdentity(), w.identity()) {
+						h.mu.Unlock()
+						return w, typ
+					}
+				}
+				h.mu.Unlock()
+			}
+		}
+		sleep(ctx, 10*time.Millisecond)
+	}
+	return nil, ""
 }

@@ -88,19 +88,22 @@ type harness struct {
 	proxy  *Proxy
 	c      client.Client
 
-	mu         sync.Mutex
-	workers    []*workerProc
-	nextID     int
-	build      string // "v1" or "v2": the build new workers run
-	running    map[string]*active
-	records    []*Record
-	actions    []Action
-	counts     map[string]int
-	kill2prog  []time.Duration
-	abort2rev  []time.Duration
-	downtime   []time.Duration
-	unmeasured map[string]int
-	global     []string // violations not tied to one experiment
+	mu           sync.Mutex
+	workers      []*workerProc
+	nextID       int
+	build        string // "v1" or "v2": the build new workers run
+	running      map[string]*active
+	records      []*Record
+	actions      []Action
+	counts       map[string]int
+	kill2prog    []time.Duration
+	abort2rev    []time.Duration
+	downtime     []time.Duration
+	unmeasured   map[string]int
+	killedDuring map[string]int // activity type in flight on a killed worker -> count
+	global       []string       // violations not tied to one experiment
+
+	loadavg []float64 // the 1-minute load average, every 10 s
 
 	measures  sync.WaitGroup
 	chaosDone chan struct{}
@@ -154,13 +157,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg = cfg.withDefaults()
 	h := &harness{
 		cfg: cfg, start: time.Now(), rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		build: "v1", running: map[string]*active{}, counts: map[string]int{}, unmeasured: map[string]int{},
+		build: "v1", running: map[string]*active{}, counts: map[string]int{}, unmeasured: map[string]int{}, killedDuring: map[string]int{},
 		chaosDone: make(chan struct{}),
 	}
 	defer h.teardown()
 	if err := h.setUp(ctx); err != nil {
 		return nil, err
 	}
+	go h.sampleLoad()
 	var loops sync.WaitGroup
 	for _, tg := range h.targets {
 		loops.Add(1)
@@ -173,6 +177,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	h.measures.Wait()
 	h.finalChecks(ctx)
 	return h.report(), nil
+}
+
+// sampleLoad records the machine's 1-minute load average every 10 s until
+// the chaos ends.
+func (h *harness) sampleLoad() {
+	for {
+		if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+			var l float64
+			if _, err := fmt.Sscan(string(b), &l); err == nil {
+				h.mu.Lock()
+				h.loadavg = append(h.loadavg, l)
+				h.mu.Unlock()
+			}
+		}
+		select {
+		case <-h.chaosDone:
+			return
+		case <-time.After(10 * time.Second):
+		}
+	}
 }
 
 func (h *harness) logf(format string, args ...any) {

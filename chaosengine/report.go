@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -53,6 +54,10 @@ type Report struct {
 	// Unmeasured counts kills with no activity in flight on the killed
 	// worker, and aborts with no fault in place (no figure to take).
 	Unmeasured map[string]int `json:"unmeasured"`
+	// KilledDuring counts the activities in flight on killed workers, by
+	// type (SelectTargets is pre-flight, WatchProbe a Continuous probe,
+	// CheckProbe SOT/EOT, GenerateLoad the load, Inject and Revert).
+	KilledDuring map[string]int `json:"killedDuring"`
 
 	Experiments   int                       `json:"experiments"`
 	Verdicts      map[string]map[string]int `json:"verdicts"` // kind -> verdict or status -> count
@@ -64,6 +69,12 @@ type Report struct {
 	KillToProgress  Stats `json:"killToProgress"`
 	AbortToReverted Stats `json:"abortToReverted"`
 	ServerDowntime  Stats `json:"serverDowntime"`
+
+	// LoadAvg is the machine's 1-minute load average during the chaos
+	// (mean and max of samples every 10 s), and its core count.
+	LoadAvgMean float64 `json:"loadAvgMean"`
+	LoadAvgMax  float64 `json:"loadAvgMax"`
+	Cores       int     `json:"cores"`
 
 	Violations []string  `json:"violations"`
 	Runs       []*Record `json:"runs"`
@@ -77,12 +88,17 @@ func (h *harness) report() *Report {
 	defer h.mu.Unlock()
 	r := &Report{
 		Seed: h.cfg.Seed, Duration: time.Since(h.start).Round(time.Second), Targets: h.cfg.Targets, Workers: h.cfg.Workers,
-		Actions: h.counts, Log: h.actions, Unmeasured: h.unmeasured,
+		Actions: h.counts, Log: h.actions, Unmeasured: h.unmeasured, KilledDuring: h.killedDuring,
 		Verdicts:        map[string]map[string]int{},
 		KillToProgress:  stats(h.kill2prog),
 		AbortToReverted: stats(h.abort2rev),
 		ServerDowntime:  stats(h.downtime),
 		Runs:            h.records,
+		Cores:           runtime.NumCPU(),
+	}
+	for _, l := range h.loadavg {
+		r.LoadAvgMean += l / float64(len(h.loadavg))
+		r.LoadAvgMax = max(r.LoadAvgMax, l)
 	}
 	for _, rec := range h.records {
 		r.Experiments++
@@ -126,6 +142,7 @@ func (h *harness) report() *Report {
 func (r *Report) WriteSummary(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "Tempest under chaos\tseed %d, %s, %d targets, %d workers\n", r.Seed, r.Duration, r.Targets, r.Workers)
+	fmt.Fprintf(tw, "load average (1 min)\tmean %.1f, max %.1f on %d cores\n", r.LoadAvgMean, r.LoadAvgMax, r.Cores)
 	keys := make([]string, 0, len(r.Actions))
 	for k := range r.Actions {
 		keys = append(keys, k)
@@ -134,6 +151,12 @@ func (r *Report) WriteSummary(w io.Writer) {
 	for _, k := range keys {
 		fmt.Fprintf(tw, "  %s\t%d\n", k, r.Actions[k])
 	}
+	var during []string
+	for k, n := range r.KilledDuring {
+		during = append(during, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(during)
+	fmt.Fprintf(tw, "  activities in flight on killed workers\t%s\n", strings.Join(during, ", "))
 	fmt.Fprintf(tw, "experiments\t%d\n", r.Experiments)
 	kinds := make([]string, 0, len(r.Verdicts))
 	for k := range r.Verdicts {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -88,6 +89,7 @@ func run() int {
 	flag.DurationVar(&cfg.GapMax, "gap-max", 8*time.Second, "longest pause between two chaos actions")
 	root := flag.String("root", ".", "the tempest module's directory")
 	dir := flag.String("dir", "", "work directory (default: a new temporary one, kept)")
+	burn := flag.Int("burn", 0, "busy loops to run beside the harness (a loaded machine: e.g. 2x the cores)")
 	jsonPath := flag.String("json", "", "write the report as JSON here (default DIR/report.json)")
 	flag.Parse()
 	cfg.Seed = *seed
@@ -111,6 +113,15 @@ func run() int {
 		return 2
 	}
 	cfg.Bins = bins
+	if *burn > 0 {
+		stopBurn, err := startBurners(*burn)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer stopBurn()
+		fmt.Printf("enginechaos: %d busy loops beside the harness\n", *burn)
+	}
 	rep, err := chaosengine.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "enginechaos:", err)
@@ -129,4 +140,27 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+// startBurners starts n shell busy loops, the way testenv/cpuburn does for
+// tests (that package needs a testing.TB): each its own process group,
+// killed with the harness.
+func startBurners(n int) (stop func(), err error) {
+	var cmds []*exec.Cmd
+	stop = func() {
+		for _, c := range cmds {
+			_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+			_ = c.Wait()
+		}
+	}
+	for range n {
+		c := exec.Command("/bin/sh", "-c", "while :; do :; done")
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if err := c.Start(); err != nil {
+			stop()
+			return nil, fmt.Errorf("burner: %w", err)
+		}
+		cmds = append(cmds, c)
+	}
+	return stop, nil
 }
