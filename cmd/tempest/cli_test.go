@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // execute runs the CLI in-process and returns its output and exit code.
@@ -190,4 +195,48 @@ func waitHTTP(t *testing.T, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s never answered", url)
+}
+
+// TestInClusterClientUsesTheMountedToken: with no kubeconfig in a pod, the
+// worker's client authenticates with the mounted ServiceAccount token,
+// trusts the mounted CA and keeps its fences in the mounted namespace.
+func TestInClusterClientUsesTheMountedToken(t *testing.T) {
+	var gotAuth string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth = r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"kube-system","uid":"u-1"}}`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	for name, content := range map[string]string{"token": "sa-token", "ca.crt": string(ca), "namespace": "workers\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "https://"))
+	t.Setenv("KUBERNETES_SERVICE_HOST", host)
+	t.Setenv("KUBERNETES_SERVICE_PORT", port)
+	t.Setenv("POD_NAMESPACE", "")
+	t.Setenv(serviceAccountDirEnv, dir)
+	kc, ns, err := inClusterClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns != "workers" {
+		t.Fatalf("namespace %q, want workers", ns)
+	}
+	got, err := kc.CoreV1().Namespaces().Get(t.Context(), "kube-system", metav1.GetOptions{})
+	if err != nil || got.UID != "u-1" {
+		t.Fatalf("get through the in-cluster client: %v %+v", err, got)
+	}
+	if gotAuth != "Bearer sa-token" {
+		t.Fatalf("Authorization %q, want the mounted token", gotAuth)
+	}
+
+	t.Setenv(serviceAccountDirEnv, t.TempDir()) // no token mounted
+	if _, _, err := inClusterClient(); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("without a token: %v, want fs.ErrNotExist", err)
+	}
 }

@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/tempest-chaos/tempest/devserver"
 	"github.com/tempest-chaos/tempest/fault/kube"
@@ -103,8 +108,9 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 
 // startWorkers starts this process's workers on the queues of its
 // routing (worker.Routing: the task queue, its host's queue, its
-// cluster's), with the Kubernetes kinds when --kubeconfig is set, and the
-// watchdog that reverts what ended runs left in their ledger.
+// cluster's), with the Kubernetes kinds when --kubeconfig is set (or, in
+// a pod without one, through the pod's ServiceAccount), and the watchdog
+// that reverts what ended runs left in their ledger.
 func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func(), queues []worker.Queue, err error) {
 	if g.kubeconfig != "" {
 		kc, _, err := kube.NewClient(g.kubeconfig)
@@ -113,6 +119,13 @@ func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func
 		}
 		cfg.Kube = kc
 		cfg.FenceNamespace = kubeNamespace(g.kubeconfig)
+	} else if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		// In a pod: its ServiceAccount, if one is mounted.
+		kc, ns, err := inClusterClient()
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, &exitError{code: exitErrored, err: fmt.Errorf("no --kubeconfig in a pod: %w", err)}
+		}
+		cfg.Kube, cfg.FenceNamespace = kc, ns
 	}
 	cfg.Temporal = c
 	id, err := worker.LocalIdentity(context.Background(), g.host.value, g.cluster.value, cfg.Kube)
@@ -134,6 +147,54 @@ func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func
 	}
 	stops = append(stops, stopWorkers)
 	return stopAll, g.routing(id, cfg.Kube != nil).Queues(), nil
+}
+
+// serviceAccountDirEnv names a directory that stands for the pod's
+// ServiceAccount mount (token, ca.crt, namespace) when set; tests use it
+// to run a worker binary as a pod's stand-in.
+const serviceAccountDirEnv = "TEMPEST_SERVICEACCOUNT_DIR"
+
+// inClusterClient is the Kubernetes client of a worker in a pod with no
+// kubeconfig: the pod's ServiceAccount (rest.InClusterConfig), and the
+// pod's namespace, where the worker keeps its revert fences. Without a
+// mounted token it fails with an error that is fs.ErrNotExist.
+func inClusterClient() (kubernetes.Interface, string, error) {
+	dir := os.Getenv(serviceAccountDirEnv)
+	if dir == "" {
+		dir = "/var/run/secrets/kubernetes.io/serviceaccount"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "token")); err != nil {
+		return nil, "", fmt.Errorf("the pod's ServiceAccount token: %w", err)
+	}
+	var cfg *rest.Config
+	if os.Getenv(serviceAccountDirEnv) == "" {
+		c, err := rest.InClusterConfig()
+		if err != nil {
+			return nil, "", fmt.Errorf("in-cluster Kubernetes config: %w", err)
+		}
+		cfg = c
+	} else {
+		// What rest.InClusterConfig builds, from dir.
+		cfg = &rest.Config{
+			Host:            "https://" + net.JoinHostPort(os.Getenv("KUBERNETES_SERVICE_HOST"), os.Getenv("KUBERNETES_SERVICE_PORT")),
+			TLSClientConfig: rest.TLSClientConfig{CAFile: filepath.Join(dir, "ca.crt")},
+			BearerTokenFile: filepath.Join(dir, "token"),
+		}
+	}
+	cfg.QPS, cfg.Burst = 50, 100
+	kc, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, "", fmt.Errorf("in-cluster Kubernetes client: %w", err)
+	}
+	ns := os.Getenv("POD_NAMESPACE")
+	if ns == "" {
+		b, err := os.ReadFile(filepath.Join(dir, "namespace"))
+		if err != nil {
+			return nil, "", fmt.Errorf("the pod's namespace: %w", err)
+		}
+		ns = strings.TrimSpace(string(b))
+	}
+	return kc, ns, nil
 }
 
 // reachable reports whether something accepts TCP connections at addr.
