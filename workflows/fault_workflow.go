@@ -65,8 +65,11 @@ type FaultOutput struct {
 	// Stopped is why the timeline ended early on its own (an engine
 	// error); empty when it ran out or the experiment cancelled it.
 	Stopped string `json:"stopped,omitempty"`
-	// First is when the fault's first injection took effect.
-	First time.Time `json:"first,omitzero"`
+	// First is when the fault's first injection took effect, Last its
+	// latest injection: a run that continues as new starts its timeline
+	// from them.
+	First time.Time            `json:"first,omitzero"`
+	Last  *experiment.Interval `json:"last,omitempty"`
 }
 
 // FaultWorkflow plays one repeating fault's timeline as a child of the
@@ -96,6 +99,9 @@ func FaultWorkflow(ctx workflow.Context, in FaultInput) (FaultOutput, error) {
 	r.leftBehind = in.SoFar.LeftBehind
 	r.revertFailed = in.SoFar.RevertFailed
 	r.timeline.first = in.SoFar.First
+	if in.SoFar.Last != nil {
+		r.timeline.intervals = append(r.timeline.intervals, *in.SoFar.Last)
+	}
 	if err := r.registerTimelineQuery(ctx); err != nil {
 		return FaultOutput{}, err
 	}
@@ -109,6 +115,10 @@ func FaultWorkflow(ctx workflow.Context, in FaultInput) (FaultOutput, error) {
 	next := r.runFault(ctx, 0, in.Fault, fp, in.T0, in.First, in.Next, long)
 	r.rollback(ctx) // what a cancellation left in place
 	out := FaultOutput{Fault: r.faults[0], Errors: r.errors, LeftBehind: r.leftBehind, RevertFailed: r.revertFailed, Stopped: r.stopReason, First: r.timeline.first}
+	if n := len(r.timeline.intervals); n > 0 {
+		last := r.timeline.intervals[n-1]
+		out.Last = &last
+	}
 	if next >= fp.Injections || ctx.Err() != nil || r.stopReason != "" {
 		r.timeline.done = true
 	}

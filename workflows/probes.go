@@ -66,6 +66,7 @@ func (r *run) startWatchers(ctx workflow.Context, t0, end time.Time) []*watcher 
 		in := activities.WatchInput{Probe: p, Until: end}
 		if p.Mode == experiment.ModeOnChaos {
 			in.Windows = chaosWindows(r.exp.Spec.Faults, r.plan.Faults, p.Faults, t0)
+			in.Timeline = r.timelineSource()
 		}
 		actx := longCtx(ctx, span+p.Timeout.D(), probeCluster(p))
 		ws = append(ws, &watcher{probe: p, future: workflow.ExecuteActivity(actx, a.WatchProbe, in)})

@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tempest-chaos/tempest/activities"
 	"github.com/tempest-chaos/tempest/experiment"
 )
 
@@ -13,7 +14,7 @@ import (
 // did so far. ExperimentWorkflow answers for its single-injection faults,
 // each FaultWorkflow for its own fault; load and OnChaos probes judge their
 // phases and windows from it.
-const QueryTimeline = "timeline"
+const QueryTimeline = activities.TimelineQuery
 
 // timeline is what the run's injections actually did: state only, it adds
 // no command, so it changes nothing a replay compares.
@@ -95,6 +96,22 @@ func (r *run) registerTimelineQuery(ctx workflow.Context) error {
 		return fmt.Errorf("register timeline query: %w", err)
 	}
 	return nil
+}
+
+// timelineSource is where the load and OnChaos probes read what the
+// faults actually did (from versionNormalized on; nil: the planned
+// windows, as older runs used).
+func (r *run) timelineSource() *activities.TimelineSource {
+	if r.version < versionNormalized {
+		return nil
+	}
+	src := &activities.TimelineSource{WorkflowID: r.info.WorkflowID, RunID: r.info.RunID}
+	for i, fp := range r.plan.Faults {
+		if fp.Injections > 1 {
+			src.FaultWorkflowIDs = append(src.FaultWorkflowIDs, FaultWorkflowID(r.exp.Metadata.Name, r.info.RunID, i))
+		}
+	}
+	return src
 }
 
 // recordHeld adds one injection's record to its fault's result, keeping

@@ -54,7 +54,10 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 	}
 	stopped := false
 	sel := workflow.NewSelector(r.safe)
-	sel.AddFuture(faultsDone, func(workflow.Future) { remaining-- })
+	sel.AddFuture(faultsDone, func(workflow.Future) {
+		r.timeline.done = true // no injection starts any more
+		remaining--
+	})
 	for _, w := range watchers {
 		sel.AddFuture(w.future, func(workflow.Future) {
 			r.collect(r.safe, w)
@@ -95,7 +98,7 @@ func (r *run) chaos(ctx workflow.Context, first [][]experiment.Target) {
 func (r *run) startLoad(ctx workflow.Context, t0 time.Time) workflow.Future {
 	var a *activities.Activities
 	l := r.exp.Spec.Load
-	in := activities.LoadInput{Load: *l, StartAt: t0.Add(l.StartAfter.D()), Phases: loadPhases(r.exp.Spec, r.plan, t0)}
+	in := activities.LoadInput{Load: *l, StartAt: t0.Add(l.StartAfter.D()), Phases: loadPhases(r.exp.Spec, r.plan, t0), Timeline: r.timelineSource()}
 	span := l.StartAfter.D() + r.plan.LoadSpan
 	return workflow.ExecuteActivity(longCtx(ctx, span, ""), a.GenerateLoad, in)
 }
