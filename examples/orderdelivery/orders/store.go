@@ -30,11 +30,12 @@ const (
 )
 
 // maxConns bounds the connections (so the operations in flight) of one
-// Store. FerretDB's SQLite backend serializes writes; more writers at once
-// only add lock contention (SQLite's busy handler sleeps between retries),
-// which on a busy machine cut V2's throughput to a few orders a second.
+// Store. FerretDB's SQLite backend opens up to 100 SQLite connections and
+// SQLite serializes writes: more writers at once only meet its busy
+// handler, which sleeps between retries (up to 100 ms). On a busy machine
+// that cut V2 to a few orders a second and made its order service time out.
 // Operations beyond it wait in the driver's queue, within the timeout.
-const maxConns = 16
+const maxConns = 4
 
 // ErrDuplicate reports an order id that is already stored.
 var ErrDuplicate = errors.New("orders: order already exists")
@@ -155,8 +156,8 @@ func (s *Store) Pending(ctx context.Context, olderThan time.Time, limit int) ([]
 // MarkSent clears the pending flag of the outbox entries of ids, one update
 // per order (FerretDB's SQLite backend pushes down only a filter that is
 // exactly {_id: <value>}, any other filter scans the whole collection),
-// markParallel at a time: one after another, a busy machine's latency per
-// update, not SQLite, bounded the relay to a few entries a second.
+// markParallel at a time (the store's connections): one after another, a
+// busy machine's latency per update bounded the relay to a few a second.
 func (s *Store) MarkSent(ctx context.Context, ids []string, now time.Time) error {
 	update := bson.D{{Key: "$set", Value: bson.D{
 		{Key: FieldOutboxPending, Value: false},
@@ -186,7 +187,7 @@ func (s *Store) MarkSent(ctx context.Context, ids []string, now time.Time) error
 }
 
 // markParallel bounds MarkSent's updates in flight.
-const markParallel = 8
+const markParallel = 4
 
 // OutboxSent reports whether the order exists and its outbox entry, if it
 // has one, is no longer pending: from then on the relay never writes the

@@ -50,11 +50,15 @@ type System struct {
 	OrderURL    string
 	DeliveryURL string
 
-	store   *orders.Store
-	servers []*http.Server
-	closers []func()
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	store *orders.Store
+	// orderStore is the order service's own connection pool: in the seed
+	// the services are separate processes, and a busy delivery side must
+	// not queue the order service's inserts behind its updates.
+	orderStore *orders.Store
+	servers    []*http.Server
+	closers    []func()
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 }
 
 // Store is the order store the system uses.
@@ -76,17 +80,23 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
+	orderStore, err := orders.Open(ctx, cfg.MongoURI, cfg.Database)
+	if err != nil {
+		_ = store.Close(ctx)
+		return nil, err
+	}
 	declare := mq.V1Queue
 	if cfg.Version == V2 {
 		declare = mq.V2Queue
 	}
 	if err := declareOnce(ctx, mq.NewDialer(cfg.BrokerURLs, time.Second), cfg.Queue, declare); err != nil {
 		_ = store.Close(ctx)
+		_ = orderStore.Close(ctx)
 		return nil, err
 	}
 	// The system outlives Start's context: it runs until Close.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &System{store: store, cancel: cancel}
+	s := &System{store: store, orderStore: orderStore, cancel: cancel}
 	acceptor, extra := s.wire(runCtx, cfg, declare)
 	orderSvc := order.New(acceptor, cfg.Logger, extra...)
 	inspector := mq.NewInspector(mq.NewDialer(cfg.BrokerURLs, time.Second), cfg.Queue)
@@ -110,7 +120,7 @@ func (s *System) wire(ctx context.Context, cfg Config, declare mq.Declare) (orde
 	if cfg.Version == V1 {
 		pub := mq.NewFireAndForget(dialer, cfg.Queue, declare, time.Second)
 		s.closers = append(s.closers, pub.Close)
-		return order.V1{Store: s.store, Publisher: pub}, nil
+		return order.V1{Store: s.orderStore, Publisher: pub}, nil
 	}
 	pub := mq.NewConfirmPublisher(dialer, cfg.Queue, declare, 5*time.Second)
 	s.closers = append(s.closers, pub.Close)
@@ -120,7 +130,7 @@ func (s *System) wire(ctx context.Context, cfg Config, declare mq.Declare) (orde
 	// path (Enqueue) carries the orders and the sweep only catches up.
 	relay := outbox.New(s.store, pub, outbox.Config{Logger: cfg.Logger, Observer: metrics, SweepInterval: 5 * time.Second})
 	s.wg.Go(func() { _ = relay.Run(ctx) })
-	return order.V2{Store: s.store, Relay: relay}, metrics.collectors()
+	return order.V2{Store: s.orderStore, Relay: relay}, metrics.collectors()
 }
 
 func consumeConfig(cfg Config, declare mq.Declare) mq.ConsumeConfig {
@@ -180,8 +190,10 @@ func (s *System) Close() error {
 	for _, c := range s.closers {
 		c()
 	}
-	if err := s.store.Close(ctx); err != nil {
-		errs = append(errs, err)
+	for _, st := range []*orders.Store{s.store, s.orderStore} {
+		if err := st.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
