@@ -544,6 +544,27 @@ func (h *harness) settleAndCheck(ctx context.Context, rec *Record, tg *Target) {
 	for _, v := range rec.Violations {
 		h.logf("  VIOLATION %s: %s", rec.ID, v)
 	}
+	if len(rec.Violations) > 0 && rec.RunID != "" {
+		h.saveHistory(ctx, rec.ID, rec.RunID)
+	}
+}
+
+// saveHistory writes a run's history beside the logs, for the report of a
+// violation.
+func (h *harness) saveHistory(ctx context.Context, id, runID string) {
+	dir := filepath.Join(h.cfg.Dir, "histories")
+	_ = os.MkdirAll(dir, 0o755)
+	f, err := os.Create(filepath.Join(dir, id+".txt"))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := WriteHistory(hctx, h.c, id, runID, f); err != nil {
+		fmt.Fprintf(f, "history: %v\n", err)
+	}
+	h.logf("  history of %s in %s", id, f.Name())
 }
 
 // checkVerdict compares the verdict with what the target's behaviour and

@@ -69,6 +69,11 @@ func TestEngineUnderChaosSmall(t *testing.T) {
 					r.ID, r.Status, r.Verdict, r.Reasons, r.Injections, r.Abort, r.Terminated, r.Events)
 			}
 		}
+		files, _ := filepath.Glob(filepath.Join(dir, "histories", "*.txt"))
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			t.Logf("history %s:\n%s", filepath.Base(f), b)
+		}
 		t.Fatalf("%d violation(s):\n%s", len(rep.Violations), strings.Join(rep.Violations, "\n"))
 	}
 }

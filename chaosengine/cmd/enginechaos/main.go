@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/tempest-chaos/tempest/chaosengine"
 	"github.com/tempest-chaos/tempest/devserver"
 	"github.com/tempest-chaos/tempest/worker"
@@ -39,7 +41,30 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "history" {
+		if err := history(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "enginechaos history:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	os.Exit(run())
+}
+
+// history prints a run's history (enginechaos history --address ADDR ID [RUN-ID]).
+func history(args []string) error {
+	fs := flag.NewFlagSet("history", flag.ExitOnError)
+	addr := fs.String("address", "127.0.0.1:7233", "Temporal frontend")
+	_ = fs.Parse(args)
+	if fs.NArg() < 1 {
+		return fmt.Errorf("usage: enginechaos history --address ADDR WORKFLOW-ID [RUN-ID]")
+	}
+	c, err := client.Dial(client.Options{HostPort: *addr})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return chaosengine.WriteHistory(context.Background(), c, fs.Arg(0), fs.Arg(1), os.Stdout)
 }
 
 func serve(args []string) error {
