@@ -40,7 +40,7 @@ func newRootCommand() *cobra.Command {
 	pf.StringVar(&g.stateDir, "state-dir", defaultStateDir(), "where the embedded server keeps its SQLite history")
 	pf.IntVar(&g.port, "port", 7233, "frontend port of the embedded Temporal server on 127.0.0.1")
 	pf.IntVar(&g.uiPort, "ui-port", 8233, "port of the embedded Temporal Web UI on 127.0.0.1")
-	pf.StringVar(&g.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster whose faults this process's worker runs (enables the Kubernetes kinds)")
+	pf.StringVar(&g.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster whose faults this process's worker runs (enables the Kubernetes kinds; unset in a pod: the pod's ServiceAccount)")
 	g.cluster.name, g.host.name = "cluster", "host"
 	pf.Var(&g.cluster, "cluster", "cluster name of this process's worker (default \"default\" with a kubeconfig): it polls task queue <task-queue>@<cluster>, where faults and probes naming that cluster, and the inject and revert of every target it selected, run")
 	pf.Var(&g.host, "host", "host name of this process's worker (default: the machine's): it polls <task-queue>@host:<host>, where faults naming host: <host>, and the inject and revert of every process target it selected, run")
