@@ -87,6 +87,33 @@ func (s *Spec) validate(path string) []FieldError {
 	errs = append(errs, s.Safety.validate(field(path, "safety"))...)
 	if len(errs) == 0 {
 		errs = append(errs, s.validatePlan(path)...)
+		errs = append(errs, s.validateRevertBounds(path)...)
+	}
+	return errs
+}
+
+// validateRevertBounds refuses a revert that could not finish within one
+// rollback attempt: a process restart's readiness wait
+// (process.restartTimeout) must be shorter than rollback.attemptTimeout,
+// or every attempt would be cut off before the restart could be judged.
+func (s *Spec) validateRevertBounds(path string) []FieldError {
+	attempt := s.Rollback.AttemptTimeout
+	if attempt <= 0 {
+		attempt = DefaultRollbackAttempt
+	}
+	var errs []FieldError
+	for i, f := range s.Faults {
+		if f.Process == nil || len(f.Process.Restart) == 0 {
+			continue
+		}
+		restart := f.Process.RestartTimeout
+		if restart <= 0 {
+			restart = DefaultRestartTimeout
+		}
+		if restart >= attempt {
+			errs = append(errs, fieldErr(field(index(field(path, "faults"), i), "process.restartTimeout"),
+				"%s must be shorter than spec.rollback.attemptTimeout (%s): a revert attempt must be able to wait for the restart", restart, attempt))
+		}
 	}
 	return errs
 }

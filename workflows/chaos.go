@@ -61,7 +61,7 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, fp Faul
 				return k
 			}
 		}
-		entries, ok := r.injectAll(ctx, fi, f, fp.Hold, targets, k+1)
+		entries, ok := r.injectAll(ctx, fi, f, fp, targets, k+1)
 		holdFrom := at
 		if r.version >= versionNormalized {
 			holdFrom = tookEffect(entries, at, workflow.Now(ctx))
@@ -111,7 +111,7 @@ func (r *run) historyFull(ctx workflow.Context) bool {
 // injectAll injects f into every target, in parallel or one after another.
 // Every inject that may have changed something pushes its revert. It
 // reports false when an inject failed or the window was stopped.
-func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, hold time.Duration, targets []experiment.Target, n int) ([]*revertEntry, bool) {
+func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, fp FaultPlan, targets []experiment.Target, n int) ([]*revertEntry, bool) {
 	var a *activities.Activities
 	// Injects run to completion even if the window is stopped meanwhile, so
 	// their outcome, and so their revert, is known exactly.
@@ -124,7 +124,7 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, hold t
 	start := func(t experiment.Target) started {
 		req := fault.Request{Run: r.info, Fault: f, Target: t, Injection: n}
 		id := r.timeline.begin(workflow.Now(safe))
-		actx := shortCtx(safe, r.targetRoute(f, t))
+		actx := injectCtx(safe, r.targetRoute(f, t), fp)
 		return started{req: req, fut: workflow.ExecuteActivity(actx, a.Inject, req), id: id}
 	}
 	var entries []*revertEntry
@@ -146,7 +146,7 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, hold t
 			r.engineError(fmt.Sprintf("inject of %s into %s failed after changing something, reverting it: %s", f.Name, req.Target.ID, reason(err)))
 			res, err = partial, nil
 		}
-		e := &revertEntry{fault: fi, req: req, state: res.State, uncertain: err != nil, hold: hold, interval: -1}
+		e := &revertEntry{fault: fi, req: req, state: res.State, uncertain: err != nil, hold: fp.Hold, interval: -1}
 		if err == nil && !res.At.IsZero() {
 			e.at = res.At
 			e.interval = r.timeline.injected(f.Name, n, req.Target.ID, res.At)

@@ -21,6 +21,9 @@ const FaultWorkflowName = "FaultWorkflow"
 // would grow with its duration.
 const continueAfterEvents = 2000
 
+// faultWorkflowTaskTimeout is the FaultWorkflow's workflow-task timeout.
+const faultWorkflowTaskTimeout = 4 * time.Second
+
 // childClosePolicy is what closing an experiment does to its running fault
 // workflows: cancel them, so they revert. (The SDK's test environment also
 // cancels children that have completed, and crashes; the unit tests
@@ -138,13 +141,19 @@ func (r *run) runRepeatingFault(ctx workflow.Context, fi int, f experiment.Fault
 	// environment, and is pointless.)
 	safe, _ := workflow.NewDisconnectedContext(ctx) // this coroutine's own
 	cctx, cancelChild := workflow.WithCancel(safe)
-	cctx = workflow.WithChildOptions(cctx, workflow.ChildWorkflowOptions{
+	opts := workflow.ChildWorkflowOptions{
 		WorkflowID: FaultWorkflowID(r.exp.Metadata.Name, r.info.RunID, fi),
 		// Closing the experiment any way (even terminating it) cancels
 		// the child, which then reverts.
 		ParentClosePolicy:   childClosePolicy,
 		WaitForCancellation: true,
-	})
+	}
+	if r.version >= versionNormalized {
+		// A worker that dies holding the child's workflow task stalls it
+		// this long, not Temporal's default 10 s (as starter does).
+		opts.WorkflowTaskTimeout = faultWorkflowTaskTimeout
+	}
+	cctx = workflow.WithChildOptions(cctx, opts)
 	in := FaultInput{Run: r.info, Fault: f, Rollback: r.exp.Spec.Rollback, Safety: r.exp.Spec.Safety, T0: t0, First: first}
 	if r.version >= versionNormalized {
 		fp := r.plan.Faults[fi]

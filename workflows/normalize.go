@@ -32,6 +32,9 @@ type FaultPlan struct {
 	Hold       time.Duration `json:"hold"`
 	// End is when its last revert is planned, from the window's start.
 	End time.Duration `json:"end"`
+	// InjectTimeout bounds one inject attempt: the kind's own wait (a
+	// drain's timeout) plus slack, at least a minute.
+	InjectTimeout time.Duration `json:"injectTimeout,omitempty"`
 }
 
 // due is when injection k (from 0) is planned, from the window's start.
@@ -85,7 +88,16 @@ func planOf(exp experiment.Experiment) Plan {
 }
 
 func faultPlanOf(f experiment.Fault) FaultPlan {
-	return FaultPlan{Injections: f.Injections(), StartAfter: f.StartAfter.D(), Interval: f.Interval.D(), Hold: f.HoldFor().D(), End: f.End().D()}
+	p := FaultPlan{Injections: f.Injections(), StartAfter: f.StartAfter.D(), Interval: f.Interval.D(), Hold: f.HoldFor().D(), End: f.End().D(),
+		InjectTimeout: shortActivityTimeout}
+	if f.NodeDrain != nil {
+		drain := f.NodeDrain.Timeout.D()
+		if drain <= 0 {
+			drain = experiment.DefaultDrainTimeout.D()
+		}
+		p.InjectTimeout = max(p.InjectTimeout, drain+30*time.Second)
+	}
+	return p
 }
 
 // normalizeOnce returns the normalized spec: from history for runs of

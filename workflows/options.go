@@ -80,11 +80,21 @@ func (r *run) targetRoute(f experiment.Fault, t experiment.Target) route {
 // worker included: no worker polling a host's queue fails it, it never hangs.
 const shortScheduleToClose = 3 * time.Minute
 
-// shortCtx is for SelectTargets and Inject: short, heartbeating, a few retries.
+// shortCtx is for SelectTargets: short, heartbeating, a few retries.
 func shortCtx(ctx workflow.Context, rt route) workflow.Context {
+	return attemptCtx(ctx, rt, shortActivityTimeout)
+}
+
+// injectCtx is for Inject: each attempt bounded by the fault's plan (a
+// drain waits for its evictions), all of them by three attempts' worth.
+func injectCtx(ctx workflow.Context, rt route, fp FaultPlan) workflow.Context {
+	return attemptCtx(ctx, rt, max(fp.InjectTimeout, shortActivityTimeout))
+}
+
+func attemptCtx(ctx workflow.Context, rt route, attempt time.Duration) workflow.Context {
 	return rt.apply(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    shortActivityTimeout,
-		ScheduleToCloseTimeout: shortScheduleToClose,
+		StartToCloseTimeout:    attempt,
+		ScheduleToCloseTimeout: max(shortScheduleToClose, 3*attempt),
 		HeartbeatTimeout:       heartbeatTimeout,
 		RetryPolicy:            retryPolicy(5),
 	}))
