@@ -184,6 +184,7 @@ func (h *harness) killWorker(ctx context.Context) {
 			if d, ok := h.waitProgress(ctx, p, w.identity(), killed); ok {
 				h.mu.Lock()
 				h.kill2prog = append(h.kill2prog, d)
+				h.killMeasures = append(h.killMeasures, Measure{At: killed.Sub(h.start).Round(time.Millisecond), D: d})
 				h.mu.Unlock()
 				h.logf("progress after the kill of worker-%d: %s %s in %s", w.id, p.wfID, p.activityType, d.Round(time.Millisecond))
 			}

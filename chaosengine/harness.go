@@ -97,6 +97,7 @@ type harness struct {
 	actions      []Action
 	counts       map[string]int
 	kill2prog    []time.Duration
+	killMeasures []Measure
 	abort2rev    []time.Duration
 	downtime     []time.Duration
 	unmeasured   map[string]int

@@ -42,6 +42,13 @@ func (s Stats) String() string {
 	return fmt.Sprintf("p50 %s, p99 %s, max %s (n=%d)", r(s.P50), r(s.P99), r(s.Max), s.N)
 }
 
+// Measure is one failover: a worker killed At (since the run began), its
+// activity running elsewhere D later.
+type Measure struct {
+	At time.Duration `json:"at"`
+	D  time.Duration `json:"d"`
+}
+
 // Report is what a run found.
 type Report struct {
 	Seed     uint64        `json:"seed"`
@@ -66,9 +73,13 @@ type Report struct {
 	Leftovers     int                       `json:"leftovers"`
 	DoubleReverts int                       `json:"doubleReverts"`
 
-	KillToProgress  Stats `json:"killToProgress"`
-	AbortToReverted Stats `json:"abortToReverted"`
-	ServerDowntime  Stats `json:"serverDowntime"`
+	KillToProgress Stats `json:"killToProgress"`
+	// KillToProgressIsolated leaves out the kills whose failover window
+	// saw a network cut, a server restart or a freeze begin.
+	KillToProgressIsolated Stats     `json:"killToProgressIsolated"`
+	KillMeasures           []Measure `json:"killMeasures"`
+	AbortToReverted        Stats     `json:"abortToReverted"`
+	ServerDowntime         Stats     `json:"serverDowntime"`
 
 	// LoadAvg is the machine's 1-minute load average during the chaos
 	// (mean and max of samples every 10 s), and its core count.
@@ -95,7 +106,27 @@ func (h *harness) report() *Report {
 		ServerDowntime:  stats(h.downtime),
 		Runs:            h.records,
 		Cores:           runtime.NumCPU(),
+		KillMeasures:    h.killMeasures,
 	}
+	var isolated []time.Duration
+	for _, m := range h.killMeasures {
+		clean := true
+		for _, a := range h.actions {
+			disruptive := a.Kind == ActCutBlackhole || a.Kind == ActCutReset || a.Kind == ActServerRestart || a.Kind == ActFreeze
+			// A cut or freeze is logged as it begins; a server restart once it serves again.
+			begin := a.At
+			if a.Kind == ActServerRestart {
+				begin = a.At - 5*time.Second
+			}
+			if disruptive && begin <= m.At+m.D && a.At >= m.At {
+				clean = false
+			}
+		}
+		if clean {
+			isolated = append(isolated, m.D)
+		}
+	}
+	r.KillToProgressIsolated = stats(isolated)
 	for _, l := range h.loadavg {
 		r.LoadAvgMean += l / float64(len(h.loadavg))
 		r.LoadAvgMax = max(r.LoadAvgMax, l)
@@ -182,6 +213,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(tw, "leftovers\t%d\n", r.Leftovers)
 	fmt.Fprintf(tw, "double effective reverts\t%d\n", r.DoubleReverts)
 	fmt.Fprintf(tw, "worker kill -> activity on another worker\t%s; %d kill(s) found nothing in flight\n", r.KillToProgress, r.Unmeasured[ActWorkerKill])
+	fmt.Fprintf(tw, "  the same, no cut/restart/freeze in the window\t%s\n", r.KillToProgressIsolated)
 	fmt.Fprintf(tw, "abort -> fault reverted at the target\t%s; %d abort(s) had no fault in place\n", r.AbortToReverted, r.Unmeasured[ActAbort])
 	fmt.Fprintf(tw, "server kill -> serving again\t%s\n", r.ServerDowntime)
 	fmt.Fprintf(tw, "violations\t%d\n", len(r.Violations))
