@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/tempest-chaos/tempest/fault"
@@ -25,35 +27,42 @@ type Run struct {
 	Closed bool
 	// Status is Temporal's status name, e.g. "Running", "Terminated".
 	Status string
+	// ClosedAt is when the run ended, by the server's clock (zero while it runs).
+	ClosedAt time.Time
 }
 
 // RunStatus asks Temporal whether run has ended.
 func RunStatus(ctx context.Context, c client.Client, run fault.Run) (Run, error) {
-	st, err := describe(ctx, c, run.WorkflowID, run.RunID)
+	info, err := describe(ctx, c, run.WorkflowID, run.RunID)
 	if err != nil {
 		return Run{}, err
 	}
-	if st == enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW {
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW {
 		// The chain goes on in the newest run; its faults are the chain's.
-		if st, err = describe(ctx, c, run.WorkflowID, ""); err != nil {
+		if info, err = describe(ctx, c, run.WorkflowID, ""); err != nil {
 			return Run{}, err
 		}
 	}
-	return Run{Closed: st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, Status: st.String()}, nil
+	st := info.GetStatus()
+	out := Run{Closed: st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, Status: st.String()}
+	if out.Closed && info.GetCloseTime() != nil {
+		out.ClosedAt = info.GetCloseTime().AsTime()
+	}
+	return out, nil
 }
 
-func describe(ctx context.Context, c client.Client, workflowID, runID string) (enumspb.WorkflowExecutionStatus, error) {
+func describe(ctx context.Context, c client.Client, workflowID, runID string) (*workflowpb.WorkflowExecutionInfo, error) {
 	resp, err := c.DescribeWorkflowExecution(ctx, workflowID, runID)
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return 0, fmt.Errorf("workflow %s run %s: %w", workflowID, runID, ErrRunNotFound)
+		return nil, fmt.Errorf("workflow %s run %s: %w", workflowID, runID, ErrRunNotFound)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("describe workflow %s run %s: %w", workflowID, runID, err)
+		return nil, fmt.Errorf("describe workflow %s run %s: %w", workflowID, runID, err)
 	}
-	st := resp.GetWorkflowExecutionInfo().GetStatus()
-	if st == enumspb.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED {
-		return 0, fmt.Errorf("workflow %s run %s: no status", workflowID, runID)
+	info := resp.GetWorkflowExecutionInfo()
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED {
+		return nil, fmt.Errorf("workflow %s run %s: no status", workflowID, runID)
 	}
-	return st, nil
+	return info, nil
 }

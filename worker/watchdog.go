@@ -14,8 +14,13 @@ import (
 	"github.com/tempest-chaos/tempest/fault"
 )
 
-// DefaultWatchdogPeriod is how often a watchdog looks at its ledger.
-const DefaultWatchdogPeriod = 5 * time.Second
+// Defaults of Watchdog.
+const (
+	// DefaultWatchdogPeriod is how often a watchdog looks at its ledger.
+	DefaultWatchdogPeriod = 5 * time.Second
+	// DefaultWatchdogGrace is how long an ended run's own rollback has.
+	DefaultWatchdogGrace = 2 * time.Second
+)
 
 // Watchdog is a worker's dead-man: every Period it reads the ledger of the
 // injections this worker put in place and reverts each one whose run has
@@ -32,6 +37,12 @@ type Watchdog struct {
 	Acts *activities.Activities
 	// Period between sweeps; default DefaultWatchdogPeriod.
 	Period time.Duration
+	// Grace is how long after a run ended the watchdog leaves its faults
+	// to the run's own rollback (a FaultWorkflow closed with its
+	// experiment reverts its fault) before it reverts them; default
+	// DefaultWatchdogGrace, negative: none. Racing that rollback would be
+	// harmless (reverts are idempotent) but would blur which one acted.
+	Grace time.Duration
 	// RevertTimeout bounds one revert; default 2 minutes.
 	RevertTimeout time.Duration
 	// Logger; default slog.Default().
@@ -161,6 +172,7 @@ func (w *Watchdog) drop(ctx context.Context, e activities.LedgerEntry) error {
 // ended, or whether it is running ("" and false: unknown).
 type runState struct {
 	ended   string
+	endedAt time.Time
 	running bool
 }
 
@@ -181,6 +193,9 @@ func (w *Watchdog) judge(ctx context.Context, e activities.LedgerEntry, status m
 		status[e.Request.Run] = st
 	}
 	if st.ended != "" {
+		if time.Since(st.endedAt) < w.grace() {
+			return "", false // the run's own rollback may still be at work
+		}
 		return "run " + st.ended, false
 	}
 	return "", st.running
@@ -197,7 +212,7 @@ func (w *Watchdog) runState(ctx context.Context, run fault.Run) runState {
 		return runState{}
 	}
 	if st.Closed {
-		return runState{ended: st.Status}
+		return runState{ended: st.Status, endedAt: st.ClosedAt}
 	}
 	return runState{running: true}
 }
@@ -223,6 +238,13 @@ func (w *Watchdog) noteResult(key string, err error, now time.Time) {
 	b.delay = min(max(2*b.delay, 5*time.Second), 5*time.Minute)
 	b.next = now.Add(b.delay)
 	w.retry[key] = b
+}
+
+func (w *Watchdog) grace() time.Duration {
+	if w.Grace == 0 {
+		return DefaultWatchdogGrace
+	}
+	return w.Grace
 }
 
 func (w *Watchdog) revertTimeout() time.Duration {

@@ -80,7 +80,7 @@ func TestWatchdogRevertsOnlyEndedOrFencedRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	wd := &worker.Watchdog{Client: c, Acts: acts}
+	wd := &worker.Watchdog{Client: c, Acts: acts, Grace: -1}
 	swept := wd.Sweep(t.Context())
 	for _, s := range swept {
 		if s.Err != nil {
