@@ -323,6 +323,11 @@ func (h *harness) abortOne(ctx context.Context) {
 		h.action(ActAbort, "no experiment running")
 		return
 	}
+	// Marked before the call: the run may close, and be checked, before
+	// the call returns.
+	a.rec.mu.Lock()
+	a.rec.Abort = "unknown"
+	a.rec.mu.Unlock()
 	sent := time.Now()
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	_, err := starter.Attach(h.c, a.rec.ID, a.rec.RunID).Abort(actx, "chaosengine: abort")
@@ -373,14 +378,14 @@ func (h *harness) terminateOne(ctx context.Context) {
 		h.action(ActTerminate, "no experiment running")
 		return
 	}
+	// Marked before the call: the run may close, and be checked, before
+	// the call returns.
+	a.rec.mu.Lock()
+	a.rec.Terminated = true
+	a.rec.mu.Unlock()
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	err := h.c.TerminateWorkflow(tctx, a.rec.ID, a.rec.RunID, "chaosengine: terminate")
 	cancel()
-	if err == nil {
-		a.rec.mu.Lock()
-		a.rec.Terminated = true
-		a.rec.mu.Unlock()
-	}
 	h.action(ActTerminate, "%s (fault in place: %v): %v", a.rec.ID, faulted, err)
 }
 
