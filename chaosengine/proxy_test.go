@@ -96,9 +96,13 @@ func TestProxyModes(t *testing.T) {
 	if err := roundTrip(c3, r3, time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("reset, open connection: %v, want it closed", err)
 	}
-	c4, r4 := dial()
-	if err := roundTrip(c4, r4, time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("reset, new connection: %v, want it closed", err)
+	// A new connection is reset at once: on loopback the RST may even
+	// reach the dial.
+	if c4, err := net.Dial("tcp", p.Addr()); err == nil {
+		if err := roundTrip(c4, bufio.NewReader(c4), time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("reset, new connection: %v, want it closed", err)
+		}
+		c4.Close()
 	}
 
 	p.SetMode(ProxyPass)
