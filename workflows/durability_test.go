@@ -158,3 +158,18 @@ func TestTimelineQuery(t *testing.T) {
 		t.Fatalf("first %v, want the inject's %v", during.First, during.Intervals[0].From)
 	}
 }
+
+// A Continuous probe that ran its window without a single observation
+// (its worker lost until the window was over) makes the run Errored, not
+// Failed: nothing was observed either way.
+func TestWatchWithoutObservationIsErrored(t *testing.T) {
+	s := newSuite(t)
+	s.targetsFor("kill", "pid/1")
+	s.recordFaults()
+	s.env.OnActivity(a.WatchProbe, mock.Anything, mock.Anything).
+		Return(activities.WatchResult{Result: experiment.ProbeResult{Name: "guard", Mode: experiment.ModeContinuous, Weight: 1}}, nil)
+	res := s.run(t, spec([]experiment.Fault{killFault("kill", time.Minute)}, httpProbe("guard", experiment.ModeContinuous)))
+	if res.Verdict != experiment.VerdictErrored || !strings.Contains(strings.Join(res.Reasons, "\n"), "made no observation") {
+		t.Fatalf("verdict %s, reasons %v; want Errored, no observation", res.Verdict, res.Reasons)
+	}
+}

@@ -86,7 +86,8 @@ func shortCtx(ctx workflow.Context, rt route) workflow.Context {
 }
 
 // injectCtx is for Inject: each attempt bounded by the fault's plan (a
-// drain waits for its evictions), all of them by three attempts' worth.
+// drain waits for its evictions), all of them by three attempts' worth
+// (at least shortScheduleToClose).
 func injectCtx(ctx workflow.Context, rt route, fp FaultPlan) workflow.Context {
 	return attemptCtx(ctx, rt, max(fp.InjectTimeout, shortActivityTimeout))
 }
@@ -96,7 +97,10 @@ func attemptCtx(ctx workflow.Context, rt route, attempt time.Duration) workflow.
 		StartToCloseTimeout:    attempt,
 		ScheduleToCloseTimeout: max(shortScheduleToClose, 3*attempt),
 		HeartbeatTimeout:       heartbeatTimeout,
-		RetryPolicy:            retryPolicy(5),
+		// Retried until the schedule-to-close bound, not a count: three or
+		// five attempts are spent by one 20-40 s network cut (heartbeat
+		// timeouts), while the bound leaves minutes.
+		RetryPolicy: retryPolicy(0),
 	}))
 }
 
@@ -132,7 +136,7 @@ func checkCtx(ctx workflow.Context, p experiment.Probe, budget time.Duration) wo
 		// Every attempt with its backoff, waiting for a worker included.
 		ScheduleToCloseTimeout: 3*budget + slack,
 		HeartbeatTimeout:       heartbeatTimeout,
-		RetryPolicy:            retryPolicy(3),
+		RetryPolicy:            retryPolicy(0),
 	}), probeCluster(p))
 }
 
@@ -142,7 +146,7 @@ func checkCtx(ctx workflow.Context, p experiment.Probe, budget time.Duration) wo
 func longCtx(ctx workflow.Context, span time.Duration, cluster string) workflow.Context {
 	return withQueue(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    span + slack,
-		ScheduleToCloseTimeout: span + 2*slack,
+		ScheduleToCloseTimeout: span + 5*slack,
 		HeartbeatTimeout:       heartbeatTimeout,
 		WaitForCancellation:    true,
 		RetryPolicy:            retryPolicy(0),

@@ -95,6 +95,12 @@ func (r *run) collect(ctx workflow.Context, w *watcher) {
 		w.result.Result = experiment.ProbeResult{Name: w.probe.Name, Mode: w.probe.Mode, Weight: w.probe.Weight}
 		r.errors = append(r.errors, fmt.Sprintf("probe %q could not run: %s", w.probe.Name, reason(err)))
 	}
+	if r.version >= versionNormalized && err == nil && w.result.Result.Observations == 0 && r.stopReason == "" {
+		// A watch that ran its window without one observation (its worker
+		// lost or cut off until the window was over) observed nothing: the
+		// run cannot say whether steady state held.
+		r.errors = append(r.errors, fmt.Sprintf("probe %q made no observation during the chaos window", w.probe.Name))
+	}
 	if w.result.Breached {
 		r.stop(fmt.Sprintf("probe %q failed with stopOnFailure: %s", w.probe.Name, firstFailureDetail(w.result.Result)))
 	}
