@@ -19,7 +19,10 @@ func TestClusterLifecycle(t *testing.T) {
 	// timing claim.
 	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
 	defer cancel()
-	c, err := New(Config{StateDir: t.TempDir(), Nodes: 3, BasePort: 35672, EPMDPort: 34369, NamePrefix: "bt", Queue: "q"})
+	// Ports below Linux's ephemeral range (32768-60999; distribution
+	// ports are BasePort+20000), so that no outgoing connection of a busy
+	// machine holds one of them when a node binds it.
+	c, err := New(Config{StateDir: t.TempDir(), Nodes: 3, BasePort: 12672, EPMDPort: 14369, NamePrefix: "bt", Queue: "q"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func TestV1LosesOrdersWhenItsBrokerIsKilled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	began := time.Now()
-	c := startBrokers(t, broker.Config{Nodes: 1, BasePort: 36672, EPMDPort: 36369, NamePrefix: "sysv1"})
+	c := startBrokers(t, broker.Config{Nodes: 1, BasePort: 12682, EPMDPort: 14370, NamePrefix: "sysv1"})
 	sys, err := Start(ctx, Config{Version: V1, MongoURI: startMongo(t), Database: database, BrokerURLs: c.URLs()})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +78,7 @@ func TestV2LosesNoOrderWhenTheQueueLeaderIsKilled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
 	began := time.Now()
-	c := startBrokers(t, broker.Config{Nodes: 3, BasePort: 36682, EPMDPort: 36370, NamePrefix: "sysv2", Queue: "orders"})
+	c := startBrokers(t, broker.Config{Nodes: 3, BasePort: 12692, EPMDPort: 14371, NamePrefix: "sysv2", Queue: "orders"})
 	sys, err := Start(ctx, Config{Version: V2, MongoURI: startMongo(t), Database: database, BrokerURLs: c.URLs()})
 	if err != nil {
 		t.Fatal(err)
