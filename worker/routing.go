@@ -65,7 +65,7 @@ func StartRouted(c client.Client, r Routing, acts *activities.Activities) (stop 
 		}
 	}
 	for _, q := range r.Queues() {
-		opts := sdkworker.Options{StickyScheduleToStartTimeout: StickyScheduleToStartTimeout}
+		opts := options()
 		opts.DisableWorkflowWorker = !q.Workflows
 		opts.LocalActivityWorkerOnly = !q.Activities
 		w := sdkworker.New(c, q.Name, opts)

@@ -30,9 +30,14 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	if taskQueue == "" {
 		taskQueue = workflows.DefaultTaskQueue
 	}
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{StickyScheduleToStartTimeout: StickyScheduleToStartTimeout})
+	w := sdkworker.New(c, taskQueue, options())
 	Register(w, acts)
 	return w
+}
+
+// options are the SDK worker options every Tempest worker starts with.
+func options() sdkworker.Options {
+	return sdkworker.Options{StickyScheduleToStartTimeout: StickyScheduleToStartTimeout}
 }
 
 // Register adds Tempest's workflow and activities to a worker.

@@ -140,13 +140,14 @@ func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func
 			stops[i]()
 		}
 	}
-	stopWorkers, err := worker.StartRouted(c, g.routing(id, cfg.Kube != nil), acts)
+	routing := g.routing(id, cfg.Kube != nil)
+	stopWorkers, err := worker.StartRouted(c, routing, acts)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
 	}
 	stops = append(stops, stopWorkers)
-	return stopAll, g.routing(id, cfg.Kube != nil).Queues(), nil
+	return stopAll, routing.Queues(), nil
 }
 
 // serviceAccountDirEnv names a directory that stands for the pod's
