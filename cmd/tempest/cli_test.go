@@ -86,7 +86,9 @@ func TestRunRefusesBadSpecBeforeConnecting(t *testing.T) {
 }
 
 func TestRunUnreachableAddressIsOneLine(t *testing.T) {
-	path := writeFile(t, "ok.yaml", strings.Replace(badDuration, "0s", "5s", 1))
+	// With a restart: a kill without one is warned about on stderr.
+	spec := strings.Replace(badDuration, "0s", "5s", 1) + "        restart: [./target]\n"
+	path := writeFile(t, "ok.yaml", spec)
 	_, stderr, code := execute(t, "run", "--address", "127.0.0.1:1", path)
 	if code != exitErrored {
 		t.Fatalf("exit %d, want %d", code, exitErrored)

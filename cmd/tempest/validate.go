@@ -2,23 +2,23 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/tempest-chaos/tempest/experiment"
-	"github.com/tempest-chaos/tempest/worker"
 )
 
 func newValidateCommand() *cobra.Command {
-	return &cobra.Command{
+	var set []string
+	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check experiment files; print every problem with its field and line",
-		Args:  cobra.MinimumNArgs(1),
+		Example: `  tempest validate examples/process-kill.yaml
+  tempest validate experiments/*.yaml
+  tempest validate --set PORT=18081 --set HOST=10.0.0.7 spec.yaml   # the spec's ${PORT} and ${HOST}`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bad := 0
 			for _, path := range args {
-				if _, err := loadSpec(path); err != nil {
+				if _, err := loadSpec(path, set, cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
 					bad++
 					continue
@@ -31,21 +31,6 @@ func newValidateCommand() *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// loadSpec reads, decodes, defaults and validates an experiment file. Its
-// error is one line per problem, each prefixed with the file name.
-func loadSpec(path string) (experiment.Experiment, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return experiment.Experiment{}, &exitError{code: exitErrored, err: err}
-	}
-	exp, err := experiment.Decode(path, data)
-	if err != nil {
-		return experiment.Experiment{}, &exitError{code: exitErrored, err: prefixLines(path, err)}
-	}
-	if err := worker.CheckKinds(*exp); err != nil {
-		return experiment.Experiment{}, &exitError{code: exitErrored, err: prefixLines(path, err)}
-	}
-	return *exp, nil
+	addSetFlag(cmd, &set)
+	return cmd
 }
