@@ -398,7 +398,9 @@ func (h *harness) runOne(ctx context.Context, tg *Target, kind Kind, n int) {
 	defer rec.mu.Unlock()
 	rec.Closed = time.Now()
 	rec.Status = status
-	if status == "Completed" {
+	// A run whose verdict did not pass ends as a Failed workflow that
+	// carries its result.
+	if status == "Completed" || status == "Failed" {
 		rctx, cancel := context.WithTimeout(ctx, time.Minute)
 		res, err := run.Result(rctx)
 		cancel()
@@ -571,16 +573,19 @@ func (h *harness) saveHistory(ctx context.Context, id, runID string) {
 // checkVerdict compares the verdict with what the target's behaviour and
 // the harness's own actions call for.
 func (h *harness) checkVerdict(rec *Record, t Tally) {
+	// Closed with a verdict: completed (Passed), or failed carrying a
+	// verdict that did not pass.
+	verdictClosed := rec.Status == "Completed" || (rec.Status == "Failed" && rec.Verdict != "" && rec.Verdict != experiment.VerdictPassed)
 	switch {
 	case rec.Terminated:
-		if rec.Status != "Terminated" && rec.Status != "Completed" {
+		if rec.Status != "Terminated" && !verdictClosed {
 			rec.violate("terminated, but closed as %s", rec.Status)
 		}
-		if rec.Status != "Completed" {
+		if !verdictClosed {
 			return
 		}
-	case rec.Status != "Completed":
-		rec.violate("closed as %s, not Completed (no verdict)", rec.Status)
+	case !verdictClosed:
+		rec.violate("closed as %s without a verdict", rec.Status)
 		return
 	}
 	if rec.Verdict == "" {

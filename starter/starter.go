@@ -133,10 +133,15 @@ func (r *Run) AbortWithin(ctx context.Context, reason string, wait time.Duration
 	return ans, &NoAnswerError{WorkflowID: r.ID, Wait: wait}
 }
 
-// Result waits for the experiment to end and returns its result.
+// Result waits for the experiment to end and returns its result, whatever
+// its verdict: a run that did not pass ends as a failed workflow carrying
+// its Result, which is returned here with a nil error.
 func (r *Run) Result(ctx context.Context) (experiment.Result, error) {
 	var res experiment.Result
 	err := r.c.GetWorkflow(ctx, r.ID, r.RunID).Get(ctx, &res)
+	if failed, ok := workflows.ResultOf(err); ok {
+		return failed, nil
+	}
 	var canceled *temporal.CanceledError
 	if errors.As(err, &canceled) {
 		return res, fmt.Errorf("experiment %s was cancelled before it could report: %w", r.ID, err)

@@ -13,14 +13,10 @@ import (
 	"github.com/tempest-chaos/tempest/fault"
 )
 
-// sleepUntil waits on a durable timer until at; false when ctx was cancelled.
-func sleepUntil(ctx workflow.Context, at time.Time) bool {
-	if d := at.Sub(workflow.Now(ctx)); d > 0 {
-		if err := workflow.Sleep(ctx, d); err != nil {
-			return false
-		}
-	}
-	return ctx.Err() == nil
+// sleepUntil waits on a durable timer until at, summarized by format and
+// args; false when ctx was cancelled.
+func sleepUntil(ctx workflow.Context, at time.Time, format string, args ...any) bool {
+	return sleepFor(ctx, at.Sub(workflow.Now(ctx)), format, args...)
 }
 
 // selectTargets asks which targets fault f hits now.
@@ -28,7 +24,8 @@ func (r *run) selectTargets(ctx workflow.Context, f experiment.Fault) ([]experim
 	var a *activities.Activities
 	var targets []experiment.Target
 	in := activities.SelectInput{Run: r.info, Fault: f, Safety: r.exp.Spec.Safety}
-	err := workflow.ExecuteActivity(shortCtx(ctx, r.faultRoute(f)), a.SelectTargets, in).Get(ctx, &targets)
+	actx := summarize(shortCtx(ctx, r.faultRoute(f)), "select the targets of %s", f.Name)
+	err := workflow.ExecuteActivity(actx, a.SelectTargets, in).Get(ctx, &targets)
 	return targets, err
 }
 
@@ -43,7 +40,7 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, fp Faul
 			return k
 		}
 		at := t0.Add(fp.due(k))
-		if !sleepUntil(ctx, at) {
+		if !sleepUntil(ctx, at, "wait for %s (starts %s after the chaos window opens)", injectionName(f, fp, k+1), fp.due(k)) {
 			return k
 		}
 		if r.historyFull(ctx) {
@@ -66,7 +63,7 @@ func (r *run) runFault(ctx workflow.Context, fi int, f experiment.Fault, fp Faul
 		if r.version >= versionNormalized {
 			holdFrom = tookEffect(entries, at, workflow.Now(ctx))
 		}
-		if !ok || !sleepUntil(ctx, holdFrom.Add(fp.Hold)) {
+		if !ok || !sleepUntil(ctx, holdFrom.Add(fp.Hold), "hold %s for %s", injectionName(f, fp, k+1), fp.Hold) {
 			return k + 1
 		}
 		failed := ""
@@ -124,7 +121,7 @@ func (r *run) injectAll(ctx workflow.Context, fi int, f experiment.Fault, fp Fau
 	start := func(t experiment.Target) started {
 		req := fault.Request{Run: r.info, Fault: f, Target: t, Injection: n}
 		id := r.timeline.begin(workflow.Now(safe))
-		actx := injectCtx(safe, r.targetRoute(f, t), fp)
+		actx := summarize(injectCtx(safe, r.targetRoute(f, t), fp), "inject %s into %s", injectionName(f, fp, n), t.ID)
 		return started{req: req, fut: workflow.ExecuteActivity(actx, a.Inject, req), id: id}
 	}
 	var entries []*revertEntry

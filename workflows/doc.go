@@ -24,6 +24,9 @@
 // Interaction: Query "status" returns experiment.Status; Update "abort"
 // (validated; answers with what will be reverted) and Signal "abort" stop
 // the experiment, revert everything and end it Aborted. Cancelling the
-// workflow does the same. The workflow always completes with an
-// experiment.Result; the verdict is also the search attribute TempestVerdict.
+// workflow does the same. A Passed (or dry) run completes with its
+// experiment.Result; a Failed, Errored or Aborted one fails with a
+// VerdictErrorType error whose details are the Result (ResultOf reads it),
+// so the Temporal UI lists it as failed. The verdict is also the search
+// attribute TempestVerdict.
 package workflows

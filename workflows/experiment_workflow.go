@@ -10,8 +10,10 @@ import (
 )
 
 // ExperimentWorkflow runs one chaos experiment; see the package doc for its
-// phases and contract. It always completes with a Result; the only error it
-// returns is one of the workflow's own wiring.
+// phases and contract. It completes with a Result when the verdict is
+// Passed or DryRun; otherwise (from versionVerdictFailure on) it fails with
+// a VerdictErrorType error carrying the Result. Any other error is one of
+// the workflow's own wiring.
 func ExperimentWorkflow(ctx workflow.Context, exp experiment.Experiment) (experiment.Result, error) {
 	version := runVersion(ctx)
 	n, err := normalizeOnce(ctx, version, exp)
@@ -28,7 +30,7 @@ func ExperimentWorkflow(ctx workflow.Context, exp experiment.Experiment) (experi
 	r.setPhase(ctx, experiment.PhasePreflight)
 	if n.Invalid != "" {
 		r.errors = append(r.errors, "invalid spec: "+n.Invalid)
-		return r.finish(ctx), nil
+		return r.end(ctx)
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, AttrExperiment.ValueSet(exp.Metadata.Name)); err != nil {
 		return experiment.Result{}, fmt.Errorf("set search attributes: %w", err)
@@ -38,10 +40,10 @@ func ExperimentWorkflow(ctx workflow.Context, exp experiment.Experiment) (experi
 
 	first, ok := r.preflight(ctx)
 	if !ok {
-		return r.finish(ctx), nil
+		return r.end(ctx)
 	}
 	if exp.Spec.Safety.DryRun {
-		return r.finish(ctx), nil
+		return r.end(ctx)
 	}
 
 	starts := r.steadyStateBefore(ctx)
@@ -53,7 +55,7 @@ func ExperimentWorkflow(ctx workflow.Context, exp experiment.Experiment) (experi
 	if !r.aborted && len(r.failures) == 0 {
 		r.steadyStateAfter(ctx, starts)
 	}
-	return r.finish(ctx), nil
+	return r.end(ctx)
 }
 
 // enforceMaxDuration aborts the experiment when safety.maxDuration passes.
@@ -64,7 +66,7 @@ func (r *run) enforceMaxDuration(ctx workflow.Context) (cancel func()) {
 	}
 	tctx, cancelTimer := workflow.WithCancel(ctx)
 	workflow.Go(tctx, func(ctx workflow.Context) {
-		if workflow.Sleep(ctx, limit) == nil {
+		if sleepFor(ctx, limit, "safety.maxDuration %s: then abort", limit) {
 			r.abort(fmt.Sprintf("spec.safety.maxDuration %s reached", limit))
 		}
 	})
@@ -80,7 +82,8 @@ func (r *run) preflight(ctx workflow.Context) ([][]experiment.Target, bool) {
 	futs := make([]workflow.Future, len(faults))
 	for i, f := range faults {
 		in := activities.SelectInput{Run: r.info, Fault: f, Safety: r.exp.Spec.Safety}
-		futs[i] = workflow.ExecuteActivity(shortCtx(ctx, r.faultRoute(f)), a.SelectTargets, in)
+		actx := summarize(shortCtx(ctx, r.faultRoute(f)), "pre-flight: select the targets of %s", f.Name)
+		futs[i] = workflow.ExecuteActivity(actx, a.SelectTargets, in)
 	}
 	first := make([][]experiment.Target, len(faults))
 	var ids []string
@@ -153,6 +156,17 @@ func (r *run) replace(p experiment.ProbeResult) {
 		}
 	}
 	r.record(p)
+}
+
+// end finishes the run and returns what the workflow returns: its Result,
+// or (from versionVerdictFailure on) a failure carrying the Result when the
+// verdict did not pass.
+func (r *run) end(ctx workflow.Context) (experiment.Result, error) {
+	res := r.finish(ctx)
+	if r.endsAsFailure(res.Verdict) {
+		return experiment.Result{}, verdictError(res)
+	}
+	return res, nil
 }
 
 // finish judges the run, publishes the verdict and builds the result.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tempest-chaos/tempest/experiment"
@@ -129,6 +130,7 @@ func FaultWorkflow(ctx workflow.Context, in FaultInput) (FaultOutput, error) {
 		in.Next, in.SoFar = next, out
 		return FaultOutput{}, workflow.NewContinueAsNewError(ctx, FaultWorkflowName, in)
 	}
+	workflow.SetCurrentDetails(ctx, faultDone(in.Run.Experiment, out))
 	return out, nil
 }
 
@@ -153,6 +155,10 @@ func (r *run) runRepeatingFault(ctx workflow.Context, fi int, f experiment.Fault
 		// this long, not Temporal's default 10 s (as starter does).
 		opts.WorkflowTaskTimeout = faultWorkflowTaskTimeout
 	}
+	// What the Temporal UI shows: what the child plays, and the
+	// experiment's name, so a TempestExperiment filter finds it too.
+	opts.StaticSummary = faultSummary(f, r.plan.Faults[fi])
+	opts.TypedSearchAttributes = temporal.NewSearchAttributes(AttrExperiment.ValueSet(r.exp.Metadata.Name))
 	cctx = workflow.WithChildOptions(cctx, opts)
 	in := FaultInput{Run: r.info, Fault: f, Rollback: r.exp.Spec.Rollback, Safety: r.exp.Spec.Safety, T0: t0, First: first}
 	if r.version >= versionNormalized {

@@ -30,7 +30,8 @@ func (r *run) checkAll(ctx workflow.Context, want func(ProbePlan) bool) []indexe
 			continue
 		}
 		out = append(out, indexedResult{index: i})
-		futs = append(futs, workflow.ExecuteActivity(checkCtx(ctx, p, r.plan.Probes[i].Budget), a.CheckProbe, activities.CheckInput{Probe: p}))
+		actx := summarize(checkCtx(ctx, p, r.plan.Probes[i].Budget), "probe %s (%s)", p.Name, p.Mode)
+		futs = append(futs, workflow.ExecuteActivity(actx, a.CheckProbe, activities.CheckInput{Probe: p}))
 	}
 	for i, fut := range futs {
 		p := r.exp.Spec.Probes[out[i].index]
@@ -68,7 +69,7 @@ func (r *run) startWatchers(ctx workflow.Context, t0, end time.Time) []*watcher 
 			in.Windows = chaosWindows(r.exp.Spec.Faults, r.plan.Faults, p.Faults, t0)
 			in.Timeline = r.timelineSource()
 		}
-		actx := longCtx(ctx, span+p.Timeout.D(), probeCluster(p))
+		actx := summarize(longCtx(ctx, span+p.Timeout.D(), probeCluster(p)), "probe %s (%s) every %s until %s", p.Name, p.Mode, p.Interval, end.Format(time.RFC3339))
 		ws = append(ws, &watcher{probe: p, future: workflow.ExecuteActivity(actx, a.WatchProbe, in)})
 	}
 	return ws

@@ -81,6 +81,7 @@ func (r *run) revert(ctx workflow.Context, e *revertEntry) {
 	e.status = revertRunning
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
 	ctx = revertCtx(ctx, r.targetRoute(e.req.Fault, e.req.Target), r.exp.Spec.Rollback)
+	ctx = summarize(ctx, "revert %s on %s", r.injectionOf(e), e.req.Target.ID)
 	var a *activities.Activities
 	var at time.Time
 	id := r.timeline.begin(workflow.Now(ctx))

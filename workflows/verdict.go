@@ -1,7 +1,11 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/tempest-chaos/tempest/experiment"
 )
@@ -60,4 +64,45 @@ func resilienceScore(probes []experiment.ProbeResult, load *experiment.LoadRepor
 		return 0
 	}
 	return sum / weights
+}
+
+// VerdictErrorType is the ApplicationError type with which an experiment
+// whose verdict is Failed, Errored or Aborted ends (from
+// versionVerdictFailure on): the workflow is then Failed in the Temporal
+// UI's list, its Failures count, `temporal workflow list` and a Schedule's
+// pause-on-failure, and the error's details hold the full experiment.Result
+// (read it with ResultOf, or starter's Run.Result). Passed and DryRun runs
+// complete with their Result.
+const VerdictErrorType = "TempestVerdict"
+
+// verdictError is how a run with a non-passing verdict ends.
+func verdictError(res experiment.Result) error {
+	msg := string(res.Verdict)
+	if len(res.Reasons) > 0 {
+		msg += ": " + strings.Join(res.Reasons, "; ")
+	}
+	const max = 2000
+	if len(msg) > max {
+		msg = msg[:max-1] + "…"
+	}
+	return temporal.NewNonRetryableApplicationError(msg, VerdictErrorType, nil, res)
+}
+
+// endsAsFailure says whether a run with verdict v ends as a failed workflow.
+func (r *run) endsAsFailure(v experiment.Verdict) bool {
+	return r.version >= versionVerdictFailure && v != experiment.VerdictPassed && v != experiment.VerdictDryRun
+}
+
+// ResultOf returns the Result carried by err when err is (or wraps) the
+// failure of an experiment whose verdict did not pass.
+func ResultOf(err error) (experiment.Result, bool) {
+	var res experiment.Result
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != VerdictErrorType || !app.HasDetails() {
+		return res, false
+	}
+	if derr := app.Details(&res); derr != nil {
+		return res, false
+	}
+	return res, true
 }

@@ -29,7 +29,12 @@ const (
 	// fault's timeline; an abort interrupts pre-flight, SOT and EOT.
 	versionNormalized = 1
 
-	currentVersion = versionNormalized
+	// versionVerdictFailure: a Failed, Errored or Aborted verdict ends the
+	// workflow as a failure (VerdictErrorType, the Result in its
+	// details), so the Temporal UI's list shows it failed.
+	versionVerdictFailure = 2
+
+	currentVersion = versionVerdictFailure
 )
 
 // runVersion records (or replays) the version this run follows.

@@ -100,7 +100,8 @@ func (r *run) startLoad(ctx workflow.Context, t0 time.Time) workflow.Future {
 	l := r.exp.Spec.Load
 	in := activities.LoadInput{Load: *l, StartAt: t0.Add(l.StartAfter.D()), Phases: loadPhases(r.exp.Spec, r.plan, t0), Timeline: r.timelineSource()}
 	span := l.StartAfter.D() + r.plan.LoadSpan
-	return workflow.ExecuteActivity(longCtx(ctx, span, ""), a.GenerateLoad, in)
+	actx := summarize(longCtx(ctx, span, ""), "load %s for %s, from %s after the chaos window opens", loadRate(l), r.plan.LoadSpan, l.StartAfter)
+	return workflow.ExecuteActivity(actx, a.GenerateLoad, in)
 }
 
 // collectLoad records the load report, partial when the load was stopped.

@@ -140,7 +140,14 @@ func (s *suite) run(t *testing.T, exp experiment.Experiment) experiment.Result {
 		t.Fatal("workflow did not complete")
 	}
 	if err := s.env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow error: %v", err)
+		res, ok := ResultOf(err)
+		if !ok {
+			t.Fatalf("workflow error: %v", err)
+		}
+		if res.Verdict == experiment.VerdictPassed {
+			t.Fatalf("a Passed run ended as a failure: %v", err)
+		}
+		return res
 	}
 	var res experiment.Result
 	if err := s.env.GetWorkflowResult(&res); err != nil {
