@@ -6,10 +6,6 @@ import "reflect"
 // The generator itself lives there, so programs that only run experiments
 // do not link a schema reflector.
 
-// DurationPattern is a regular expression for a Duration as written in a
-// spec ("15s", "1m30s", "500ms", "0").
-const DurationPattern = `^(0|-?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$`
-
 // EnumValues returns the accepted values of every typed string of the spec
 // (SelectionMode, ProbeMode, Operator, ...), the same lists Validate checks.
 func EnumValues() map[reflect.Type][]string { return enumValues() }

@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -34,6 +36,9 @@ func generate(srcDir string) ([]byte, error) {
 	s := r.Reflect(&experiment.Experiment{})
 	s.ID = schemaID
 	s.Title = "Tempest experiment"
+	if err := addRules(s.Definitions); err != nil {
+		return nil, err
+	}
 	requireOneBlock(s.Definitions["Fault"], experiment.FaultKinds())
 	requireOneBlock(s.Definitions["Probe"], experiment.ProbeKinds())
 	kind := s.Definitions["Experiment"].Properties
@@ -96,5 +101,88 @@ func requireOneBlock[K ~string](def *jsonschema.Schema, kinds []K) {
 	}
 	for _, k := range kinds {
 		def.OneOf = append(def.OneOf, &jsonschema.Schema{Required: []string{string(k)}})
+	}
+}
+
+// addRules adds the value rules of package experiment to the definitions
+// of the spec types: a field's rule is merged into the field's schema, the
+// rules over several fields go into the type's allOf. Types and fields are
+// visited in sorted order, so the output is stable.
+func addRules(defs jsonschema.Definitions) error {
+	rules := experiment.SchemaRules()
+	types := make([]reflect.Type, 0, len(rules))
+	for t := range rules {
+		types = append(types, t)
+	}
+	slices.SortFunc(types, func(a, b reflect.Type) int { return strings.Compare(a.Name(), b.Name()) })
+	for _, t := range types {
+		def := defs[t.Name()]
+		if def == nil {
+			return fmt.Errorf("rules for %s, which has no definition", t.Name())
+		}
+		tr := rules[t]
+		for _, name := range slices.Sorted(maps.Keys(tr.Fields)) {
+			prop, ok := def.Properties.Get(name)
+			if !ok {
+				return fmt.Errorf("rule for %s.%s, which is not a property", t.Name(), name)
+			}
+			rule, err := toSchema(tr.Fields[name])
+			if err != nil {
+				return err
+			}
+			merge(prop, rule)
+		}
+		for _, r := range tr.Object {
+			rule, err := toSchema(r)
+			if err != nil {
+				return err
+			}
+			def.AllOf = append(def.AllOf, rule)
+		}
+	}
+	return nil
+}
+
+// toSchema turns a rule into a schema; the rule's JSON is JSON Schema.
+func toSchema(r *experiment.Rule) (*jsonschema.Schema, error) {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("marshal rule: %w", err)
+	}
+	s := &jsonschema.Schema{}
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, fmt.Errorf("rule %s: %w", data, err)
+	}
+	return s, nil
+}
+
+// merge adds the keywords of src to dst: a subschema is merged, a list
+// appended, properties merged by name, and any other keyword of src
+// replaces dst's (the rule's pattern is narrower than the type's).
+func merge(dst, src *jsonschema.Schema) {
+	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for i := range s.NumField() {
+		if !s.Type().Field(i).IsExported() || s.Field(i).IsZero() {
+			continue
+		}
+		df, sf := d.Field(i), s.Field(i)
+		switch {
+		case df.IsZero():
+			df.Set(sf)
+		case sf.Type() == reflect.TypeFor[*jsonschema.Schema]():
+			merge(df.Interface().(*jsonschema.Schema), sf.Interface().(*jsonschema.Schema))
+		case s.Type().Field(i).Name == "Properties":
+			for p := src.Properties.Oldest(); p != nil; p = p.Next() {
+				if old, ok := dst.Properties.Get(p.Key); ok {
+					merge(old, p.Value)
+				} else {
+					dst.Properties.Set(p.Key, p.Value)
+				}
+			}
+		case sf.Kind() == reflect.Slice:
+			df.Set(reflect.AppendSlice(df, sf))
+		default:
+			df.Set(sf)
+		}
 	}
 }
