@@ -226,8 +226,8 @@ func SchemaRules() map[reflect.Type]TypeRules {
 				"uri":        nonEmpty(),
 				"database":   nonEmpty(),
 				"collection": nonEmpty(),
-				"filter":     {Pattern: jsonObjectPattern},
-				"pipeline":   {Pattern: jsonArrayPattern},
+				"filter":     {Pattern: orEmpty(jsonObjectPattern)},
+				"pipeline":   {Pattern: orEmpty(jsonArrayPattern)},
 			},
 			Object: []*Rule{
 				{
@@ -275,7 +275,7 @@ func SchemaRules() map[reflect.Type]TypeRules {
 			Fields: map[string]*Rule{
 				"startAfter":  nonNegative(),
 				"duration":    nonNegative(),
-				"rate":        {Pattern: positiveRatePattern},
+				"rate":        {Pattern: orEmpty(positiveRatePattern)},
 				"maxInFlight": atLeast(0),
 				"timeout":     nonNegative(),
 				"thresholds":  thresholdRule(),
@@ -383,7 +383,7 @@ func signalRule() *Rule {
 		alternatives[i] = anyCase(name)
 	}
 	pattern := `^(\s*(` + anyCase("SIG") + `)?(` + strings.Join(alternatives, "|") + `)\s*|\+?0*([1-9]|[1-5][0-9]|6[0-4]))$`
-	return &Rule{AnyOf: []*Rule{{Enum: enum}, {Pattern: pattern}}}
+	return &Rule{AnyOf: []*Rule{{Enum: enum}, {Pattern: orEmpty(pattern)}}}
 }
 
 // anyCase matches s in upper or lower case, letter by letter.
@@ -483,15 +483,16 @@ func plain(v any) any {
 	return v
 }
 
-func when(cond, then *Rule) *Rule { return &Rule{If: cond, Then: then} }
-func not(r *Rule) *Rule           { return &Rule{Not: r} }
-func all(rules ...*Rule) *Rule    { return &Rule{AllOf: rules} }
-func nonEmpty() *Rule             { return &Rule{MinLength: ptr(1)} }
-func positive() *Rule             { return &Rule{Pattern: PositiveDurationPattern} }
-func nonNegative() *Rule          { return &Rule{Pattern: NonNegativeDurationPattern} }
-func atLeast(n int) *Rule         { return &Rule{Minimum: ptr(n)} }
-func within(r intRange) *Rule     { return &Rule{Minimum: ptr(r.min), Maximum: ptr(r.max)} }
-func ptr[T any](v T) *T           { return &v }
+func when(cond, then *Rule) *Rule   { return &Rule{If: cond, Then: then} }
+func not(r *Rule) *Rule             { return &Rule{Not: r} }
+func all(rules ...*Rule) *Rule      { return &Rule{AllOf: rules} }
+func orEmpty(pattern string) string { return "^$|" + pattern }
+func nonEmpty() *Rule               { return &Rule{MinLength: ptr(1)} }
+func positive() *Rule               { return &Rule{Pattern: PositiveDurationPattern} }
+func nonNegative() *Rule            { return &Rule{Pattern: NonNegativeDurationPattern} }
+func atLeast(n int) *Rule           { return &Rule{Minimum: ptr(n)} }
+func within(r intRange) *Rule       { return &Rule{Minimum: ptr(r.min), Maximum: ptr(r.max)} }
+func ptr[T any](v T) *T             { return &v }
 
 // requiredEach is one rule per kind: the kind's block is written.
 func requiredEach[K ~string](kinds []K) []*Rule {

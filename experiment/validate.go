@@ -19,7 +19,7 @@ const (
 	MinHistoryEvents = 50
 )
 
-var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+var dnsLabel = regexp.MustCompile(dnsLabelPattern)
 
 // Validate reports every problem of the spec as a *SpecError, with field
 // paths (and no lines; Decode adds them). It is pure and deterministic:
@@ -52,7 +52,7 @@ func (m Metadata) validate(path string) []FieldError {
 	switch {
 	case m.Name == "":
 		return []FieldError{fieldErr(name, "required")}
-	case len(m.Name) > 63 || !dnsLabel.MatchString(m.Name):
+	case len(m.Name) > maxNameLength || !dnsLabel.MatchString(m.Name):
 		return []FieldError{fieldErr(name, "%q must be at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit", m.Name)}
 	}
 	return nil
@@ -146,8 +146,8 @@ func (s Safety) validate(path string) []FieldError {
 	if s.MaxBlastRadiusPercent < 0 || s.MaxBlastRadiusPercent > 100 {
 		errs = append(errs, fieldErr(field(path, "maxBlastRadiusPercent"), "must be in 1..100, got %d", s.MaxBlastRadiusPercent))
 	}
-	if s.MaxHistoryEvents != 0 && (s.MaxHistoryEvents < MinHistoryEvents || s.MaxHistoryEvents > DefaultMaxHistoryEvents) {
-		errs = append(errs, fieldErr(field(path, "maxHistoryEvents"), "must be in %d..%d, got %d", MinHistoryEvents, DefaultMaxHistoryEvents, s.MaxHistoryEvents))
+	if s.MaxHistoryEvents != 0 && !historyRange.contains(s.MaxHistoryEvents) {
+		errs = append(errs, fieldErr(field(path, "maxHistoryEvents"), "must be in %d..%d, got %d", historyRange.min, historyRange.max, s.MaxHistoryEvents))
 	}
 	for i, ns := range s.AllowNamespaces {
 		if !dnsLabel.MatchString(ns) {

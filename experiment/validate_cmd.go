@@ -9,8 +9,8 @@ func (c *CmdProbe) validate(path string) []FieldError {
 	case c.Command[0] == "":
 		errs = append(errs, fieldErr(index(command, 0), "must name a program"))
 	}
-	if c.ExitCode != nil && (*c.ExitCode < 0 || *c.ExitCode > 255) {
-		errs = append(errs, fieldErr(field(path, "exitCode"), "must be in 0..255"))
+	if c.ExitCode != nil && !exitCodeRange.contains(*c.ExitCode) {
+		errs = append(errs, fieldErr(field(path, "exitCode"), "must be in %d..%d", exitCodeRange.min, exitCodeRange.max))
 	}
 	errs = append(errs, validateExtraction(path, "jsonPath", c.JSONPath, "output", c.Output)...)
 	return errs

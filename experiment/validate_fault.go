@@ -40,7 +40,7 @@ func (f *Fault) validateHost(path string) []FieldError {
 	switch {
 	case kind != "" && !isHost:
 		return []FieldError{fieldErr(p, "only host faults (%v) run on a host; a %s fault names its cluster: instead", HostKinds, kind)}
-	case strings.ContainsAny(f.Host, "@/ \t"):
+	case strings.ContainsAny(f.Host, hostForbidden):
 		return []FieldError{fieldErr(p, "must be a host name (no '@', '/' or spaces)")}
 	}
 	return nil
@@ -76,8 +76,8 @@ func (f *Fault) validateSelection(path string) []FieldError {
 			return []FieldError{fieldErr(value, "must be >= 1 with mode count")}
 		}
 	case SelectPercent:
-		if f.Value < 1 || f.Value > 100 {
-			return []FieldError{fieldErr(value, "must be in 1..100 with mode percent")}
+		if !percentRange.contains(f.Value) {
+			return []FieldError{fieldErr(value, "must be in %d..%d with mode percent", percentRange.min, percentRange.max)}
 		}
 	default:
 		if f.Value != 0 {

@@ -8,8 +8,8 @@ func (h *HTTPProbe) validate(path string) []FieldError {
 	errs = append(errs, checkMethod(field(path, "method"), h.Method)...)
 	errs = append(errs, checkHeaders(field(path, "headers"), h.Headers)...)
 	for i, code := range h.ExpectStatus {
-		if code < 100 || code > 599 {
-			errs = append(errs, fieldErr(index(field(path, "expectStatus"), i), "must be an HTTP status in 100..599, got %d", code))
+		if !httpStatusRange.contains(code) {
+			errs = append(errs, fieldErr(index(field(path, "expectStatus"), i), "must be an HTTP status in %d..%d, got %d", httpStatusRange.min, httpStatusRange.max, code))
 		}
 	}
 	if h.BodyMatches != "" {

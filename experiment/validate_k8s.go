@@ -1,11 +1,13 @@
 package experiment
 
+import "slices"
+
 func (k *K8sProbe) validate(path string) []FieldError {
 	var errs []FieldError
 	if k.Resource == "" {
 		errs = append(errs, fieldErr(field(path, "resource"), "required: a kind such as Pod, Deployment or StatefulSet"))
 	}
-	clusterScoped := k.Resource == "Node" || k.Resource == "Namespace"
+	clusterScoped := slices.Contains(clusterScopedResources, k.Resource)
 	errs = append(errs, k.Selector.validateRead(field(path, "selector"), k.Resource, clusterScoped)...)
 	errs = append(errs, requireEnum(field(path, "condition"), k.Condition)...)
 	if k.MinReady < 0 {

@@ -54,8 +54,8 @@ func (p *ProcessFault) validateRestart(path string) []FieldError {
 func (s ProcessSelector) validate(path string) []FieldError {
 	errs := exactlyOne(path, []string{"pidFile", "name", "port"},
 		[]bool{s.PIDFile != "", s.Name != "", s.Port != 0})
-	if s.Port != 0 && (s.Port < 1 || s.Port > 65535) {
-		errs = append(errs, fieldErr(field(path, "port"), "must be in 1..65535, got %d", s.Port))
+	if s.Port != 0 && !portRange.contains(s.Port) {
+		errs = append(errs, fieldErr(field(path, "port"), "must be in %d..%d, got %d", portRange.min, portRange.max, s.Port))
 	}
 	return errs
 }

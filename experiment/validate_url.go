@@ -59,7 +59,7 @@ func checkHeaders(path string, headers map[string]SecretRef) []FieldError {
 	var errs []FieldError
 	for _, name := range sortedKeys(headers) {
 		if name == "" || strings.ContainsFunc(name, func(r rune) bool {
-			return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
+			return r <= ' ' || r >= 0x7f || strings.ContainsRune(headerSeparators, r)
 		}) {
 			errs = append(errs, fieldErr(field(path, name), "invalid header name"))
 		}
@@ -77,8 +77,8 @@ func checkAddress(path, addr string) []FieldError {
 		return []FieldError{fieldErr(path, "%q must be host:port", addr)}
 	}
 	n, err := strconv.Atoi(port)
-	if host == "" || err != nil || n < 1 || n > 65535 {
-		return []FieldError{fieldErr(path, "%q must be host:port with a port in 1..65535", addr)}
+	if host == "" || err != nil || !portRange.contains(n) {
+		return []FieldError{fieldErr(path, "%q must be host:port with a port in %d..%d", addr, portRange.min, portRange.max)}
 	}
 	return nil
 }
