@@ -132,13 +132,15 @@ func checkPattern(t *testing.T, name, pattern string, samples []string, valid fu
 	}
 }
 
-// TestValidateEnforcesFieldRules: wherever a field rule of SchemaRules
-// refuses a value, Validate refuses the spec too. It writes a
-// range of values into every field that has a rule, in every good spec,
-// and checks the rule (compiled alone by a JSON Schema validator) against
-// Validate. So a rule cannot claim more than Validate checks, and an
-// editor never flags a spec that `tempest validate` accepts.
-func TestValidateEnforcesFieldRules(t *testing.T) {
+// TestValidateEnforcesSchemaRules: whatever the schema refuses, Validate
+// refuses too, so an editor never flags a spec that `tempest validate`
+// accepts. In every good spec it writes values around the limits into
+// every field (each kind block's fields too), and wherever the committed
+// schema refuses the experiment, or the field's own rule in SchemaRules
+// (compiled alone) refuses the value, Validate must refuse the experiment.
+// Every field rule must be reached by some good spec.
+func TestValidateEnforcesSchemaRules(t *testing.T) {
+	schema := compileSchema(t)
 	rules := SchemaRules()
 	compiled := map[*Rule]*jsonschema.Schema{}
 	for _, tr := range rules {
@@ -172,13 +174,18 @@ func TestValidateEnforcesFieldRules(t *testing.T) {
 			case reflect.Struct:
 				tr := rules[v.Type()]
 				for i := range v.NumField() {
+					f := v.Field(i)
 					name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
 					p := field(path, name)
-					if r := tr.Fields[name]; r != nil && v.Field(i).Kind() != reflect.Struct {
+					if r := tr.Fields[name]; r != nil {
 						covered[v.Type().Name()+"."+name] = true
-						checkFieldRule(t, exp, v.Field(i), p, compiled[r])
+						if f.Kind() != reflect.Struct {
+							checkField(t, schema, exp, f, p, compiled[r])
+						}
+					} else if !isBlock(f.Type()) {
+						checkField(t, schema, exp, f, p, nil)
 					}
-					walk(v.Field(i), p)
+					walk(f, p)
 				}
 			}
 		}
@@ -186,44 +193,71 @@ func TestValidateEnforcesFieldRules(t *testing.T) {
 	}
 	for typ, tr := range rules {
 		for name, r := range tr.Fields {
-			if reflect.TypeFor[Experiment]() != typ && !covered[typ.Name()+"."+name] && !isStructField(typ, name) {
-				t.Errorf("no good spec sets %s (rule %s): add it to a good spec so its rule is checked", typ.Name()+"."+name, ruleJSON(r))
+			if !covered[typ.Name()+"."+name] {
+				t.Errorf("no good spec has %s (rule %s): add one, so that its rule is checked", typ.Name()+"."+name, ruleJSON(r))
 			}
 		}
 	}
 }
 
-// checkFieldRule writes each sample value of the field's type into f,
-// validates the experiment and restores f.
-func checkFieldRule(t *testing.T, exp *Experiment, f reflect.Value, path string, rule *jsonschema.Schema) {
+// isBlock tells a struct or a pointer to one, or a list of them: a block
+// whose own fields are checked.
+func isBlock(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct
+}
+
+// checkField writes each sample value of the field's type into f and
+// checks that Validate refuses the experiment wherever the schema or the
+// field's rule (if any) refuses it; then it restores f.
+func checkField(t *testing.T, schema *jsonschema.Schema, exp *Experiment, f reflect.Value, path string, rule *jsonschema.Schema) {
 	t.Helper()
 	saved := reflect.ValueOf(f.Interface())
 	defer f.Set(saved)
-	for _, sample := range samplesOf(f.Type()) {
+	for _, sample := range samplesOf(f.Type(), rule != nil) {
 		f.Set(sample)
-		raw, err := json.Marshal(sample.Interface())
-		if err != nil {
-			t.Fatal(err)
-		}
-		value, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rule.Validate(value) == nil {
-			continue
-		}
 		// Validate may name another field (rate set along with stages is
 		// reported at stages): what matters is that it refuses the spec.
-		if exp.Validate() == nil {
-			t.Errorf("%s = %s: the schema refuses it, Validate accepts it", path, raw)
+		if exp.Validate() != nil {
+			continue
+		}
+		refused := rule != nil && rule.Validate(jsonValue(t, sample.Interface())) != nil
+		if refused || schema.Validate(jsonValue(t, exp)) != nil {
+			t.Errorf("%s = %s: the schema refuses it, Validate accepts it", path, jsonText(t, sample.Interface()))
 		}
 	}
 }
 
-// samplesOf are values of type t around the spec's limits.
-func samplesOf(t reflect.Type) []reflect.Value {
+func jsonText(t *testing.T, v any) []byte {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func jsonValue(t *testing.T, v any) any {
+	t.Helper()
+	value, err := jsonschema.UnmarshalJSON(bytes.NewReader(jsonText(t, v)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return value
+}
+
+// samplesOf are values of type t around the spec's limits; fewer strings
+// for a field without a rule of its own.
+func samplesOf(t reflect.Type, ruled bool) []reflect.Value {
+	strs := stringSamples()
+	if !ruled {
+		strs = []string{"", "x", "a b"}
+	}
 	var out []reflect.Value
 	add := func(v any) { out = append(out, reflect.ValueOf(v).Convert(t)) }
+	enums := EnumValues()
 	switch {
 	case t == reflect.TypeFor[Duration]():
 		for _, d := range []time.Duration{-time.Hour, -1, 0, 1, time.Second, time.Hour} {
@@ -237,26 +271,40 @@ func samplesOf(t reflect.Type) []reflect.Value {
 		for _, n := range intSamples() {
 			out = append(out, reflect.ValueOf(ptr(n)))
 		}
+	case t == reflect.TypeFor[*bool]():
+		out = append(out, reflect.ValueOf(ptr(true)), reflect.ValueOf(ptr(false)))
+	case t.Kind() == reflect.Bool:
+		add(true)
+		add(false)
 	case t.Kind() == reflect.Int || t.Kind() == reflect.Int32 || t.Kind() == reflect.Float64:
 		for _, n := range intSamples() {
 			add(n)
 		}
+	case enums[t] != nil:
+		for _, v := range append(enums[t], "", "x") {
+			add(v)
+		}
 	case t.Kind() == reflect.String:
-		for _, s := range stringSamples() {
+		for _, s := range strs {
 			add(s)
 		}
-	case t == reflect.TypeFor[[]string]():
-		for _, s := range stringSamples() {
-			add([]string{s})
-			add([]string{s, "x"})
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+		for _, s := range strs {
+			for _, list := range [][]string{{s}, {"x", s}} {
+				v := reflect.MakeSlice(t, len(list), len(list))
+				for i, e := range list {
+					v.Index(i).SetString(e)
+				}
+				out = append(out, v)
+			}
 		}
-		add([]string(nil))
+		out = append(out, reflect.Zero(t))
 	case t == reflect.TypeFor[[]int]():
 		for _, n := range intSamples() {
 			add([]int{n})
 		}
 	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
-		for _, s := range stringSamples() {
+		for _, s := range strs {
 			m := reflect.MakeMap(t)
 			elem := reflect.New(t.Elem()).Elem()
 			if elem.Kind() == reflect.String {
@@ -311,9 +359,4 @@ func ruleJSON(r *Rule) string {
 		panic(err)
 	}
 	return string(data)
-}
-
-func isStructField(t reflect.Type, name string) bool {
-	f, ok := jsonFields(t).byName[name]
-	return ok && f.Kind() == reflect.Struct
 }
