@@ -61,6 +61,11 @@ type Probe struct {
 	// Faults restricts an OnChaos probe to the windows of these faults
 	// (default: all faults).
 	Faults []string `json:"faults,omitempty"`
+	// Host runs the probe on the worker of that host (task queue
+	// "<task-queue>@host:<host>"): where a cmd probe's command runs, and
+	// where an http, tcp, mongo or prometheus probe observes from. Empty:
+	// the default host's worker. A k8s probe names its cluster: instead.
+	Host string `json:"host,omitempty"`
 
 	HTTP       *HTTPProbe       `json:"http,omitempty"`
 	Cmd        *CmdProbe        `json:"cmd,omitempty"`

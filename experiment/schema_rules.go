@@ -39,7 +39,7 @@ const (
 	dnsLabelPattern = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// maxNameLength bounds metadata.name.
 	maxNameLength = 63
-	// hostForbidden are the characters a fault's host may not contain.
+	// hostForbidden are the characters a fault's or probe's host may not contain.
 	hostForbidden = "@/ \t"
 	// headerSeparators are the characters an HTTP header name may not
 	// contain, besides controls, space and non-ASCII.
@@ -198,10 +198,12 @@ func SchemaRules() map[reflect.Type]TypeRules {
 				"retries":           within(intRange{0, MaxRetries}),
 				"weight":            atLeast(0),
 				"minSuccessPercent": within(intRange{0, 100}),
+				"host":              {Pattern: "^[^" + regexp.QuoteMeta(hostForbidden) + "]*$"},
 			},
 			Object: []*Rule{
 				when(equals[Probe]("mode", duringChaosModes()...), &Rule{Properties: map[string]*Rule{"retries": {Enum: []any{0}}}}),
 				when(not(equals[Probe]("mode", ModeOnChaos)), not(isSet[Probe]("faults"))),
+				when(isSet[Probe]("host"), not(isSet[Probe]("k8s"))),
 			},
 		},
 		reflect.TypeFor[HTTPProbe](): {

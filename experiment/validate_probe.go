@@ -1,5 +1,7 @@
 package experiment
 
+import "strings"
+
 // validate checks the probe's common fields and its one kind block.
 func (p *Probe) validate(path string) []FieldError {
 	var errs []FieldError
@@ -28,5 +30,22 @@ func (p *Probe) validate(path string) []FieldError {
 		errs = append(errs, fieldErr(field(path, "faults"), "only used with mode OnChaos"))
 	}
 	errs = append(errs, validateBlocks(path, p.probeBlocks())...)
+	errs = append(errs, p.validateHost(path)...)
 	return errs
+}
+
+// validateHost checks that host: names a host, on a probe that does not
+// route by cluster.
+func (p *Probe) validateHost(path string) []FieldError {
+	if p.Host == "" {
+		return nil
+	}
+	f := field(path, "host")
+	switch {
+	case p.K8s != nil:
+		return []FieldError{fieldErr(f, "a k8s probe runs on its cluster's workers: name k8s.cluster instead")}
+	case strings.ContainsAny(p.Host, hostForbidden):
+		return []FieldError{fieldErr(f, "must be a host name (no '@', '/' or spaces)")}
+	}
+	return nil
 }

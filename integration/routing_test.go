@@ -56,7 +56,7 @@ func activityRuns(t *testing.T, e env, run *starter.Run) map[string][]string {
 // (the default host) and B. A fault that names host B is selected,
 // injected and reverted by B only, on B's task queue; one that names no
 // host is selected by A, records host A on its target, and is injected
-// and reverted by A only.
+// and reverted by A only. A probe naming host B observes from B.
 func TestTwoHostsRouting(t *testing.T) {
 	tempestBin, targetBin := binaries(t)
 	e := newEnv(t)
@@ -86,8 +86,8 @@ spec:
       timeout: 1s
       interval: 500ms
       retries: 10
-      http: {url: "http://%s/healthz"}
-`, tc.hostLine, tg.port, tg.addr)
+%s      http: {url: "http://%s/healthz"}
+`, tc.hostLine, tg.port, tc.hostLine, tg.addr)
 			run, res := e.runToEnd(t, decode(t, spec), queue, 3*time.Minute)
 			if res.Verdict != experiment.VerdictPassed {
 				t.Fatalf("verdict %s, reasons %v", res.Verdict, res.Reasons)
@@ -105,6 +105,20 @@ spec:
 					if !strings.Contains(r, " on "+wantQueue+" ") || !strings.HasSuffix(r, fmt.Sprintf("by pid %d", tc.wantPid)) {
 						t.Fatalf("%s, want on %s by pid %d (the target's host); all: %v", r, wantQueue, tc.wantPid, runs)
 					}
+				}
+			}
+			// The probe names the same host (or none): it observes from
+			// that host's worker.
+			probeQueue := queue
+			if tc.hostLine != "" {
+				probeQueue = wantQueue
+			}
+			if len(runs["CheckProbe"]) == 0 {
+				t.Fatalf("no CheckProbe in the history: %v", runs)
+			}
+			for _, r := range runs["CheckProbe"] {
+				if !strings.Contains(r, " on "+probeQueue+" ") || !strings.HasSuffix(r, fmt.Sprintf("by pid %d", tc.wantPid)) {
+					t.Fatalf("%s, want on %s by pid %d; all: %v", r, probeQueue, tc.wantPid, runs)
 				}
 			}
 			for _, r := range runs["SelectTargets"] {

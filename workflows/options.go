@@ -121,34 +121,39 @@ func revertCtx(ctx workflow.Context, rt route, rb experiment.Rollback) workflow.
 	}))
 }
 
-func probeCluster(p experiment.Probe) string {
-	if p.K8s != nil {
-		return p.K8s.Cluster
+// probeRoute is where probe p runs: the host it names, or a k8s probe's
+// cluster, or (neither) the experiment's own task queue.
+func probeRoute(p experiment.Probe) route {
+	switch {
+	case p.Host != "":
+		return route{host: p.Host}
+	case p.K8s != nil:
+		return route{cluster: p.K8s.Cluster}
 	}
-	return ""
+	return route{}
 }
 
 // checkCtx bounds a single-shot probe by all its attempts.
 func checkCtx(ctx workflow.Context, p experiment.Probe, budget time.Duration) workflow.Context {
 	budget += slack
-	return withQueue(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	return probeRoute(p).apply(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: budget,
 		// Every attempt with its backoff, waiting for a worker included.
 		ScheduleToCloseTimeout: 3*budget + slack,
 		HeartbeatTimeout:       heartbeatTimeout,
 		RetryPolicy:            retryPolicy(0),
-	}), probeCluster(p))
+	}))
 }
 
 // longCtx is for activities that run for span and resume from heartbeats:
 // retried without limit until span plus slack has passed, and waited for on
 // cancellation so their partial results arrive as cancellation details.
-func longCtx(ctx workflow.Context, span time.Duration, cluster string) workflow.Context {
-	return withQueue(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+func longCtx(ctx workflow.Context, span time.Duration, rt route) workflow.Context {
+	return rt.apply(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    span + slack,
 		ScheduleToCloseTimeout: span + 5*slack,
 		HeartbeatTimeout:       heartbeatTimeout,
 		WaitForCancellation:    true,
 		RetryPolicy:            retryPolicy(0),
-	}), cluster)
+	}))
 }
