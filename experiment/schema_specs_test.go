@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -100,15 +100,7 @@ func TestSchemaAcceptsGoodSpecs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	examples, err := filepath.Glob("../examples/*.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, err := filepath.Glob("../examples/*/experiments/*.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = slices.Concat(files, examples, more)
+	files = append(files, exampleExperiments(t)...)
 	if len(files) < 10 {
 		t.Fatalf("found only %d good specs", len(files))
 	}
@@ -139,6 +131,29 @@ func TestSchemaAcceptsGoodSpecs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exampleExperiments lists every YAML file under examples/ whose
+// document is of kind Experiment.
+func exampleExperiments(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir("../examples", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || (filepath.Ext(path) != ".yaml" && filepath.Ext(path) != ".yml") {
+			return err
+		}
+		var doc struct {
+			Kind string `yaml:"kind"`
+		}
+		if yaml.Unmarshal(readFile(t, path), &doc) == nil && doc.Kind == KindExperiment {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {

@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/tempest-chaos/tempest/experiment"
 )
 
 // TestCommittedSchemaIsCurrent regenerates the schema in memory and
@@ -39,11 +44,14 @@ func TestSchemaContent(t *testing.T) {
 			AdditionalProperties *bool                         `json:"additionalProperties"`
 			Required             []string                      `json:"required"`
 			OneOf                []struct{ Required []string } `json:"oneOf"`
+			AllOf                []json.RawMessage             `json:"allOf"`
 			Properties           map[string]struct {
 				Type        string   `json:"type"`
 				Enum        []string `json:"enum"`
 				Pattern     string   `json:"pattern"`
 				Description string   `json:"description"`
+				Minimum     *int     `json:"minimum"`
+				Maximum     *int     `json:"maximum"`
 			} `json:"properties"`
 		} `json:"$defs"`
 	}
@@ -71,5 +79,29 @@ func TestSchemaContent(t *testing.T) {
 	}
 	if fault.Description == "" {
 		t.Error("fault has no description")
+	}
+	// The value rules of experiment.SchemaRules are merged in.
+	if d := fault.Properties["duration"]; d.Pattern != experiment.PositiveDurationPattern || d.Type != "string" {
+		t.Errorf("fault duration = %+v, want a string with the positive duration pattern", d)
+	}
+	if d := fault.Properties["startAfter"]; d.Pattern != experiment.NonNegativeDurationPattern {
+		t.Errorf("fault startAfter = %+v, want the non-negative duration pattern", d)
+	}
+	if r := probe.Properties["retries"]; r.Type != "integer" || r.Minimum == nil || *r.Minimum != 0 || r.Maximum == nil || *r.Maximum != experiment.MaxRetries {
+		t.Errorf("probe retries = %+v, want an integer in 0..%d", r, experiment.MaxRetries)
+	}
+	if len(fault.AllOf) == 0 || len(s.Defs["ProcessSelector"].AllOf) != 1 {
+		t.Errorf("fault allOf = %d rules, process selector %d, want the rules over several fields", len(fault.AllOf), len(s.Defs["ProcessSelector"].AllOf))
+	}
+}
+
+// TestRuleOfMissingField: a rule of a field the types do not have fails
+// the generator instead of vanishing.
+func TestRuleOfMissingField(t *testing.T) {
+	s := (&jsonschema.Reflector{Mapper: mapType}).Reflect(&experiment.Experiment{})
+	s.Definitions["Fault"].Properties.Delete("duration")
+	err := addRules(s.Definitions)
+	if err == nil || !strings.Contains(err.Error(), "Fault.duration") {
+		t.Fatalf("addRules = %v, want an error naming Fault.duration", err)
 	}
 }
