@@ -89,11 +89,17 @@ const (
 	// array looks like from outside; Validate parses them.
 	jsonObjectPattern = `^\s*\{[\s\S]*\}\s*$`
 	jsonArrayPattern  = `^\s*\[[\s\S]*\]\s*$`
+	// intPattern is an integer as strconv.ParseInt reads it (base 10);
+	// floatPattern a number as strconv.ParseFloat reads it, a little
+	// looser (it does not check where '_' and '.' go).
+	intPattern   = `^[-+]?[0-9]+$`
+	floatPattern = `^[-+]?([0-9_]*\.?[0-9_]*([eE][-+]?[0-9_]+)?|0[xX][0-9a-fA-F_]*\.?[0-9a-fA-F_]*([pP][-+]?[0-9_]+)?|[iI][nN][fF]([iI][nN][iI][tT][yY])?|[nN][aA][nN])$`
 )
 
 // Rule is a fragment of JSON Schema (draft 2020-12), with only the
 // keywords the spec's rules need.
 type Rule struct {
+	Type              string           `json:"type,omitempty"`
 	Enum              []any            `json:"enum,omitempty"`
 	Minimum           *int             `json:"minimum,omitempty"`
 	Maximum           *int             `json:"maximum,omitempty"`
@@ -272,6 +278,8 @@ func SchemaRules() map[reflect.Type]TypeRules {
 				Properties: map[string]*Rule{"values": {MinItems: ptr(1)}, "value": {Enum: []any{""}}},
 			}),
 			when(not(equals[Comparison]("op", OpBetween, OpOneOf)), not(isSet[Comparison]("values"))),
+			when(equals[Comparison]("type", ValueInt), typedValues("integer", intPattern)),
+			when(equals[Comparison]("type", ValueFloat), typedValues("number", floatPattern)),
 		}},
 		reflect.TypeFor[Load](): {
 			Fields: map[string]*Rule{
@@ -313,6 +321,14 @@ func SchemaRules() map[reflect.Type]TypeRules {
 		}},
 	}
 	return rules
+}
+
+// typedValues says that a comparison's value (when set) and values are
+// of the JSON type, or strings that read as one (checkType).
+func typedValues(jsonType, pattern string) *Rule {
+	scalar := &Rule{AnyOf: []*Rule{{Type: jsonType}, {Type: "string", Pattern: pattern}}}
+	value := &Rule{AnyOf: []*Rule{{Enum: []any{""}}, scalar}}
+	return &Rule{Properties: map[string]*Rule{"value": value, "values": {Items: scalar}}}
 }
 
 // duringChaosModes are the probe modes that loop during the chaos window.

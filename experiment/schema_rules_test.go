@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,18 @@ func TestPatternsAgreeWithParsers(t *testing.T) {
 	checkPattern(t, "header names", headerNames().PropertyNames.Pattern, headers, func(s string) bool {
 		return checkHeaders("h", map[string]SecretRef{s: "x"}) == nil
 	}, nil)
+
+	ints := []string{"0", "-1", "+7", "0042", "9223372036854775807", "99999999999999999999", "", "1.0", "1e3", "x", " 1", "1_000", "0x1F"}
+	checkPattern(t, "intPattern", intPattern, ints, func(s string) bool {
+		_, err := strconv.ParseInt(s, 10, 64)
+		return err == nil
+	}, map[string]string{"99999999999999999999": "looser: the range of int64 is not checked"})
+	floats := []string{"0", "-1.5", "+.5", "5.", "1e3", "1E-3", "0x1p-2", "0x_1p0", "1_000", "inf", "-Infinity", "NaN", "nan",
+		"", ".", "e3", "1e", "x", " 1", "1.5.5", "0x", "infinit", "1,5", "--1"}
+	checkPattern(t, "floatPattern", floatPattern, floats, func(s string) bool {
+		_, err := strconv.ParseFloat(s, 64)
+		return err == nil
+	}, map[string]string{"": "looser", ".": "looser", "e3": "looser", "1e": "looser", "0x": "looser", "1.5.5": "looser"})
 
 	names := []string{"a", "a-b", "a1", "1a", "", "-a", "a-", "A", "a.b", "a_b", strings.Repeat("a", 64)}
 	checkPattern(t, "dnsLabelPattern", dnsLabelPattern, names, dnsLabel.MatchString, nil)
