@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"sort"
@@ -122,6 +123,9 @@ type Rule struct {
 	If                *Rule            `json:"if,omitempty"`
 	Then              *Rule            `json:"then,omitempty"`
 	Else              *Rule            `json:"else,omitempty"`
+	// ErrorMessage is what an editor says when the value breaks this
+	// rule (a keyword of VS Code's and the YAML language server's).
+	ErrorMessage string `json:"errorMessage,omitempty"`
 }
 
 // TypeRules are the rules of one spec struct type: Fields by JSON name,
@@ -139,7 +143,8 @@ func SchemaRules() map[reflect.Type]TypeRules {
 	fault := reflect.TypeFor[Fault]()
 	rules := map[reflect.Type]TypeRules{
 		reflect.TypeFor[Metadata](): {Fields: map[string]*Rule{
-			"name": {Pattern: dnsLabelPattern, MaxLength: ptr(maxNameLength)},
+			"name": {Pattern: dnsLabelPattern, MaxLength: ptr(maxNameLength),
+				ErrorMessage: fmt.Sprintf("at most %d lower-case letters, digits and '-', starting and ending with a letter or digit", maxNameLength)},
 		}},
 		reflect.TypeFor[Spec](): {Object: []*Rule{
 			{AnyOf: []*Rule{isSet[Spec]("faults"), isSet[Spec]("probes")}},
@@ -151,7 +156,7 @@ func SchemaRules() map[reflect.Type]TypeRules {
 				"duration":   positive(),
 				"interval":   nonNegative(),
 				"hold":       nonNegative(),
-				"host":       {Pattern: "^[^" + regexp.QuoteMeta(hostForbidden) + "]*$"},
+				"host":       hostName(),
 			},
 			Object: []*Rule{
 				when(equals[Fault]("mode", SelectCount), &Rule{Required: []string{"value"}, Properties: map[string]*Rule{"value": atLeast(1)}}),
@@ -204,7 +209,7 @@ func SchemaRules() map[reflect.Type]TypeRules {
 				"retries":           within(intRange{0, MaxRetries}),
 				"weight":            atLeast(0),
 				"minSuccessPercent": within(intRange{0, 100}),
-				"host":              {Pattern: "^[^" + regexp.QuoteMeta(hostForbidden) + "]*$"},
+				"host":              hostName(),
 			},
 			Object: []*Rule{
 				when(equals[Probe]("mode", duringChaosModes()...), &Rule{Properties: map[string]*Rule{"retries": {Enum: []any{0}}}}),
@@ -214,8 +219,8 @@ func SchemaRules() map[reflect.Type]TypeRules {
 		},
 		reflect.TypeFor[HTTPProbe](): {
 			Fields: map[string]*Rule{
-				"method":       {Pattern: methodPattern},
-				"url":          {Pattern: httpURLPattern},
+				"method":       method(),
+				"url":          httpURL(),
 				"headers":      headerNames(),
 				"expectStatus": {Items: within(httpStatusRange)},
 				"maxLatency":   nonNegative(),
@@ -234,8 +239,8 @@ func SchemaRules() map[reflect.Type]TypeRules {
 				"uri":        nonEmpty(),
 				"database":   nonEmpty(),
 				"collection": nonEmpty(),
-				"filter":     {Pattern: orEmpty(jsonObjectPattern)},
-				"pipeline":   {Pattern: orEmpty(jsonArrayPattern)},
+				"filter":     {Pattern: orEmpty(jsonObjectPattern), ErrorMessage: `a JSON object such as {"isDelivered": false}`},
+				"pipeline":   {Pattern: orEmpty(jsonArrayPattern), ErrorMessage: "a JSON array of stages"},
 			},
 			Object: []*Rule{
 				{
@@ -249,12 +254,13 @@ func SchemaRules() map[reflect.Type]TypeRules {
 			},
 		},
 		reflect.TypeFor[PrometheusProbe](): {Fields: map[string]*Rule{
-			"url":     {Pattern: httpURLPattern},
+			"url":     httpURL(),
 			"query":   nonEmpty(),
 			"headers": headerNames(),
 		}},
 		reflect.TypeFor[PromRange](): {Fields: map[string]*Rule{"window": positive(), "step": nonNegative()}},
-		reflect.TypeFor[TCPProbe]():  {Fields: map[string]*Rule{"address": {Pattern: addressPattern}}},
+		reflect.TypeFor[TCPProbe](): {Fields: map[string]*Rule{"address": {Pattern: addressPattern,
+			ErrorMessage: fmt.Sprintf("host:port with a port in %d..%d", portRange.min, portRange.max)}}},
 		reflect.TypeFor[K8sProbe](): {
 			Fields: map[string]*Rule{
 				"resource": nonEmpty(),
@@ -285,7 +291,7 @@ func SchemaRules() map[reflect.Type]TypeRules {
 			Fields: map[string]*Rule{
 				"startAfter":  nonNegative(),
 				"duration":    nonNegative(),
-				"rate":        {Pattern: orEmpty(positiveRatePattern)},
+				"rate":        {Pattern: orEmpty(positiveRatePattern), ErrorMessage: rateMessage + ", N > 0"},
 				"maxInFlight": atLeast(0),
 				"timeout":     nonNegative(),
 				"thresholds":  thresholdRule(),
@@ -302,10 +308,10 @@ func SchemaRules() map[reflect.Type]TypeRules {
 				},
 			},
 		},
-		reflect.TypeFor[LoadStage](): {Fields: map[string]*Rule{"duration": positive(), "target": {Pattern: ratePattern}}},
+		reflect.TypeFor[LoadStage](): {Fields: map[string]*Rule{"duration": positive(), "target": {Pattern: ratePattern, ErrorMessage: rateMessage}}},
 		reflect.TypeFor[LoadTarget](): {Fields: map[string]*Rule{
-			"method":  {Pattern: methodPattern},
-			"url":     {Pattern: httpURLPattern},
+			"method":  method(),
+			"url":     httpURL(),
 			"headers": headerNames(),
 			"weight":  atLeast(0),
 		}},
@@ -381,7 +387,7 @@ func headerNames() *Rule {
 			class.WriteString(regexp.QuoteMeta(string(c)))
 		}
 	}
-	return &Rule{PropertyNames: &Rule{Pattern: "^[" + strings.ReplaceAll(class.String(), "-", `\-`) + "]+$"}}
+	return &Rule{PropertyNames: &Rule{Pattern: "^[" + strings.ReplaceAll(class.String(), "-", `\-`) + "]+$", ErrorMessage: "invalid header name"}}
 }
 
 // signalRule is a signal as ParseSignal reads it: the names (listed for
@@ -401,7 +407,8 @@ func signalRule() *Rule {
 		alternatives[i] = anyCase(name)
 	}
 	pattern := `^(\s*(` + anyCase("SIG") + `)?(` + strings.Join(alternatives, "|") + `)\s*|\+?0*([1-9]|[1-5][0-9]|6[0-4]))$`
-	return &Rule{AnyOf: []*Rule{{Enum: enum}, {Pattern: orEmpty(pattern)}}}
+	return &Rule{AnyOf: []*Rule{{Enum: enum}, {Pattern: orEmpty(pattern)}},
+		ErrorMessage: "a signal name such as SIGKILL or SIGTERM, or a number in 1..64"}
 }
 
 // anyCase matches s in upper or lower case, letter by letter.
@@ -444,10 +451,12 @@ func thresholdRule() *Rule {
 			unit = durationUnit + `?`
 		}
 		expr := `^\s*(` + strings.Join(aggs, "|") + `)\s*(<=|>=|===|==|!=|<|>)\s*[-+0-9.eE]+\s*` + unit + `\s*$`
-		byMetric[`^\s*`+m+`\s*`+tag] = &Rule{Items: &Rule{Pattern: expr}}
+		byMetric[`^\s*`+m+`\s*`+tag] = &Rule{Items: &Rule{Pattern: expr,
+			ErrorMessage: fmt.Sprintf("<aggregate> <op> <value>, such as p(95)<500ms; %s has %s", m, strings.Join(aggregates[m], ", "))}}
 	}
 	return &Rule{
-		PropertyNames:     &Rule{Pattern: `^\s*(` + strings.Join(metrics, "|") + `)\s*` + tag},
+		PropertyNames: &Rule{Pattern: `^\s*(` + strings.Join(metrics, "|") + `)\s*` + tag,
+			ErrorMessage: fmt.Sprintf("one of %s, with an optional tag {phase:%s}", strings.Join(metrics, ", "), strings.Join(thresholdPhases(), "|"))},
 		PatternProperties: byMetric,
 	}
 }
@@ -506,11 +515,31 @@ func not(r *Rule) *Rule             { return &Rule{Not: r} }
 func all(rules ...*Rule) *Rule      { return &Rule{AllOf: rules} }
 func orEmpty(pattern string) string { return "^$|" + pattern }
 func nonEmpty() *Rule               { return &Rule{MinLength: ptr(1)} }
-func positive() *Rule               { return &Rule{Pattern: PositiveDurationPattern} }
-func nonNegative() *Rule            { return &Rule{Pattern: NonNegativeDurationPattern} }
-func atLeast(n int) *Rule           { return &Rule{Minimum: ptr(n)} }
-func within(r intRange) *Rule       { return &Rule{Minimum: ptr(r.min), Maximum: ptr(r.max)} }
-func ptr[T any](v T) *T             { return &v }
+func positive() *Rule {
+	return &Rule{Pattern: PositiveDurationPattern, ErrorMessage: `a duration > 0 with a unit, such as "15s" or "1m30s"`}
+}
+
+func nonNegative() *Rule {
+	return &Rule{Pattern: NonNegativeDurationPattern, ErrorMessage: `a duration >= 0 with a unit, such as "15s" or "1m30s"`}
+}
+
+// rateMessage says what a rate looks like.
+const rateMessage = `a rate N/s, N/m, N/h or N/<duration>, such as "100/s"`
+
+func hostName() *Rule {
+	return &Rule{Pattern: "^[^" + regexp.QuoteMeta(hostForbidden) + "]*$", ErrorMessage: "a host name (no '@', '/' or spaces)"}
+}
+
+func httpURL() *Rule {
+	return &Rule{Pattern: httpURLPattern, ErrorMessage: "an absolute http or https URL such as http://127.0.0.1:8080/"}
+}
+
+func method() *Rule {
+	return &Rule{Pattern: methodPattern, ErrorMessage: "an HTTP method such as GET or POST"}
+}
+func atLeast(n int) *Rule     { return &Rule{Minimum: ptr(n)} }
+func within(r intRange) *Rule { return &Rule{Minimum: ptr(r.min), Maximum: ptr(r.max)} }
+func ptr[T any](v T) *T       { return &v }
 
 // requiredEach is one rule per kind: the kind's block is written.
 func requiredEach[K ~string](kinds []K) []*Rule {

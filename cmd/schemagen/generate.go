@@ -153,7 +153,41 @@ func toSchema(r *experiment.Rule) (*jsonschema.Schema, error) {
 	if err := json.Unmarshal(data, s); err != nil {
 		return nil, fmt.Errorf("rule %s: %w", data, err)
 	}
+	addMessages(r, s)
 	return s, nil
+}
+
+// addMessages carries the rule's error messages, which jsonschema.Schema
+// has no field for, into the schema's extra keywords.
+func addMessages(r *experiment.Rule, s *jsonschema.Schema) {
+	if r == nil || s == nil {
+		return
+	}
+	if r.ErrorMessage != "" {
+		s.Extras = map[string]any{"errorMessage": r.ErrorMessage}
+	}
+	for _, pair := range []struct {
+		rules   []*experiment.Rule
+		schemas []*jsonschema.Schema
+	}{{r.AllOf, s.AllOf}, {r.AnyOf, s.AnyOf}, {r.OneOf, s.OneOf}, {r.PrefixItems, s.PrefixItems}} {
+		for i := range min(len(pair.rules), len(pair.schemas)) {
+			addMessages(pair.rules[i], pair.schemas[i])
+		}
+	}
+	addMessages(r.Not, s.Not)
+	addMessages(r.If, s.If)
+	addMessages(r.Then, s.Then)
+	addMessages(r.Else, s.Else)
+	addMessages(r.Items, s.Items)
+	addMessages(r.PropertyNames, s.PropertyNames)
+	for name, sub := range r.Properties {
+		if p, ok := s.Properties.Get(name); ok {
+			addMessages(sub, p)
+		}
+	}
+	for pattern, sub := range r.PatternProperties {
+		addMessages(sub, s.PatternProperties[pattern])
+	}
 }
 
 // merge adds the keywords of src to dst: a subschema is merged, a list
@@ -181,6 +215,10 @@ func merge(dst, src *jsonschema.Schema) {
 			}
 		case sf.Kind() == reflect.Slice:
 			df.Set(reflect.AppendSlice(df, sf))
+		case sf.Kind() == reflect.Map:
+			for _, k := range sf.MapKeys() {
+				df.SetMapIndex(k, sf.MapIndex(k))
+			}
 		default:
 			df.Set(sf)
 		}

@@ -52,6 +52,7 @@ func TestSchemaContent(t *testing.T) {
 				Description string   `json:"description"`
 				Minimum     *int     `json:"minimum"`
 				Maximum     *int     `json:"maximum"`
+				Error       string   `json:"errorMessage"`
 			} `json:"properties"`
 		} `json:"$defs"`
 	}
@@ -81,8 +82,8 @@ func TestSchemaContent(t *testing.T) {
 		t.Error("fault has no description")
 	}
 	// The value rules of experiment.SchemaRules are merged in.
-	if d := fault.Properties["duration"]; d.Pattern != experiment.PositiveDurationPattern || d.Type != "string" {
-		t.Errorf("fault duration = %+v, want a string with the positive duration pattern", d)
+	if d := fault.Properties["duration"]; d.Pattern != experiment.PositiveDurationPattern || d.Type != "string" || d.Error == "" {
+		t.Errorf("fault duration = %+v, want a string with the positive duration pattern and its error message", d)
 	}
 	if d := fault.Properties["startAfter"]; d.Pattern != experiment.NonNegativeDurationPattern {
 		t.Errorf("fault startAfter = %+v, want the non-negative duration pattern", d)
