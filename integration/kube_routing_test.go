@@ -2,10 +2,12 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
+	"github.com/tempest-chaos/tempest/starter"
 	kubeenv "github.com/tempest-chaos/tempest/testenv/kube"
 )
 
@@ -100,4 +103,39 @@ func TestTwoClustersRouting(t *testing.T) {
 			}
 		})
 	}
+
+	// A second default worker, of another cluster: a fault naming no
+	// cluster is now ambiguous and refused before anything starts.
+	t.Run("two default clusters", func(t *testing.T) {
+		start("north", true)
+		exp := experiment.Experiment{
+			Kind: experiment.KindExperiment, Metadata: experiment.Metadata{Name: "kube-routing"},
+			Spec: experiment.Spec{Faults: []experiment.Fault{{
+				Name: "scale-down", Duration: experiment.Duration(3 * time.Second),
+				Scale: &experiment.ScaleFault{Kind: experiment.WorkloadStatefulSet, Replicas: 2,
+					Selector: experiment.KubeSelector{Namespace: "chaos-demo", Names: []string{"broker"}}},
+			}}},
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			run, err := starter.Start(t.Context(), e.c, exp, starter.Options{TaskQueue: queue})
+			var amb *starter.AmbiguousClusterError
+			if errors.As(err, &amb) {
+				if !slices.Equal(amb.Clusters, []string{"east", "north"}) {
+					t.Fatalf("clusters %v, want east and north", amb.Clusters)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// North has not polled yet: this run went to east; let it end.
+			if _, err := run.Result(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("still started with two default clusters polling")
+			}
+		}
+	})
 }

@@ -40,7 +40,9 @@ type Run struct {
 }
 
 // Start validates exp and starts its workflow. An invalid spec returns the
-// validation error and starts nothing.
+// validation error and starts nothing; so does a Kubernetes fault or probe
+// naming no cluster while the default workers serve several
+// (*AmbiguousClusterError).
 func Start(ctx context.Context, c client.Client, exp experiment.Experiment, opts Options) (*Run, error) {
 	experiment.ApplyDefaults(&exp)
 	if err := exp.Validate(); err != nil {
@@ -48,6 +50,9 @@ func Start(ctx context.Context, c client.Client, exp experiment.Experiment, opts
 	}
 	if opts.TaskQueue == "" {
 		opts.TaskQueue = workflows.DefaultTaskQueue
+	}
+	if err := checkClusters(ctx, c, opts.TaskQueue, exp); err != nil {
+		return nil, err
 	}
 	if opts.WorkflowID == "" {
 		opts.WorkflowID = "tempest-" + exp.Metadata.Name + "-" + randomSuffix()

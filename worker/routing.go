@@ -68,6 +68,12 @@ func StartRouted(c client.Client, r Routing, acts *activities.Activities) (stop 
 		opts := options()
 		opts.DisableWorkflowWorker = !q.Workflows
 		opts.LocalActivityWorkerOnly = !q.Activities
+		if q.Activities && r.Kube && r.Identity.Cluster != "" {
+			// Says which cluster this worker serves, so that starter can
+			// refuse a fault naming no cluster when the default workers
+			// serve several.
+			opts.Identity = workflows.PollerIdentity(os.Getpid(), r.Identity.Host, r.Identity.Cluster)
+		}
 		w := sdkworker.New(c, q.Name, opts)
 		if q.Workflows {
 			registerWorkflows(w)

@@ -1,6 +1,11 @@
 package workflows
 
-import "go.temporal.io/sdk/temporal"
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+)
 
 // Names shared by the workflow, the starter and the CLI.
 const (
@@ -44,4 +49,25 @@ const DefaultCluster = "default"
 type AbortAnswer struct {
 	// WillRevert lists "fault: target" for every injection still in place.
 	WillRevert []string `json:"willRevert"`
+}
+
+// clusterIdentityTag marks the cluster in a worker's identity.
+const clusterIdentityTag = "@cluster="
+
+// PollerIdentity is the identity of a worker that polls the experiments'
+// task queue for activities with the Kubernetes client of cluster: the SDK's
+// "<pid>@<host>@" followed by "cluster=<cluster>", so a starter can see
+// which clusters the default workers serve (PollerCluster).
+func PollerIdentity(pid int, host, cluster string) string {
+	return fmt.Sprintf("%d@%s%s%s", pid, host, clusterIdentityTag, cluster)
+}
+
+// PollerCluster returns the cluster in a worker identity made by
+// PollerIdentity; "" for any other identity.
+func PollerCluster(identity string) string {
+	_, c, ok := strings.Cut(identity, clusterIdentityTag)
+	if !ok {
+		return ""
+	}
+	return c
 }
