@@ -41,6 +41,7 @@ func generate(srcDir string) ([]byte, error) {
 	}
 	requireOneBlock(s.Definitions["Fault"], experiment.FaultKinds())
 	requireOneBlock(s.Definitions["Probe"], experiment.ProbeKinds())
+	allowEmptyEnums(s.Definitions, reflect.TypeFor[experiment.Experiment](), map[reflect.Type]bool{})
 	kind := s.Definitions["Experiment"].Properties
 	if p, ok := kind.Get("kind"); ok {
 		p.Enum = []any{experiment.KindExperiment}
@@ -221,6 +222,31 @@ func merge(dst, src *jsonschema.Schema) {
 			}
 		default:
 			df.Set(sf)
+		}
+	}
+}
+
+// allowEmptyEnums adds "" to the values of every optional (omitempty)
+// enum field of t and the types below it: Decode reads an empty value as
+// unset, and the default applies.
+func allowEmptyEnums(defs jsonschema.Definitions, t reflect.Type, seen map[reflect.Type]bool) {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || seen[t] {
+		return
+	}
+	seen[t] = true
+	enums := experiment.EnumValues()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		allowEmptyEnums(defs, f.Type, seen)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if enums[f.Type] == nil || !slices.Contains(strings.Split(opts, ","), "omitempty") || defs[t.Name()] == nil {
+			continue
+		}
+		if p, ok := defs[t.Name()].Properties.Get(name); ok {
+			p.Enum = append(p.Enum, "")
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,11 +61,12 @@ func TestSchemaContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	fault, probe := s.Defs["Fault"], s.Defs["Probe"]
-	if got := fault.Properties["mode"].Enum; len(got) != 4 || got[0] != "one" {
-		t.Errorf("fault mode enum = %v", got)
+	// An optional enum may be written empty (unset); a required one not.
+	if got := fault.Properties["mode"].Enum; len(got) != 5 || got[0] != "one" || got[4] != "" {
+		t.Errorf("fault mode enum = %q, want the 4 modes and \"\"", got)
 	}
-	if got := probe.Properties["mode"].Enum; len(got) != 5 {
-		t.Errorf("probe mode enum = %v", got)
+	if got := probe.Properties["mode"].Enum; len(got) != 5 || slices.Contains(got, "") {
+		t.Errorf("probe mode enum = %q, want the 5 modes", got)
 	}
 	if d := fault.Properties["duration"]; d.Type != "string" || d.Pattern == "" || d.Description == "" {
 		t.Errorf("fault duration = %+v, want a string with a pattern and a description", d)
