@@ -2,9 +2,10 @@ package experiment
 
 import "reflect"
 
-// What the JSON Schema generator (cmd/schemagen) needs from this package.
-// The generator itself lives there, so programs that only run experiments
-// do not link a schema reflector.
+// What the JSON Schema generator (cmd/schemagen) needs from this package:
+// the enums here, the value rules in schema_rules.go (SchemaRules). The
+// generator itself lives there, so programs that only run experiments do
+// not link a schema reflector.
 
 // EnumValues returns the accepted values of every typed string of the spec
 // (SelectionMode, ProbeMode, Operator, ...), the same lists Validate checks.

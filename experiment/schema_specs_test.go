@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -154,6 +155,54 @@ func exampleExperiments(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// TestSchemaPatternsArePortable: the schema's regular expressions use
+// only syntax that Go (RE2, this test's validator) and ECMA-262 (JSON
+// Schema's dialect, editors) read alike.
+func TestSchemaPatternsArePortable(t *testing.T) {
+	var doc any
+	if err := json.Unmarshal(readFile(t, committedSchema), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			for k, e := range v {
+				switch p, isString := e.(string); {
+				case k == "pattern" && isString:
+					patterns = append(patterns, p)
+				case k == "patternProperties":
+					for p := range e.(map[string]any) {
+						patterns = append(patterns, p)
+					}
+				}
+				walk(e)
+			}
+		}
+	}
+	walk(doc)
+	if len(patterns) < 20 {
+		t.Fatalf("found only %d patterns", len(patterns))
+	}
+	for _, p := range patterns {
+		if _, err := regexp.Compile(p); err != nil {
+			t.Errorf("pattern %q: %v", p, err)
+		}
+		// Flags, named groups, \A \z \Q, POSIX classes and \p are Go's or
+		// read differently by ECMA-262 (with or without its u flag).
+		for _, construct := range []string{"(?i", "(?s", "(?m", "(?U", "(?P<", `\A`, `\z`, `\Q`, "[[:", `\p{`, `\P{`, `\C`} {
+			if strings.Contains(p, construct) {
+				t.Errorf("pattern %q uses %s", p, construct)
+			}
+		}
+	}
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {

@@ -1,6 +1,7 @@
 // Command schemagen writes the JSON Schema of Tempest experiments,
-// generated from the Go types of package experiment and their doc comments.
-// Run it from the repository root:
+// generated from the Go types of package experiment, their doc comments and
+// the value rules Validate checks (experiment.SchemaRules). Run it from the
+// repository root:
 //
 //	go run ./cmd/schemagen            # writes schema/experiment.schema.json
 //	go run ./cmd/schemagen -o -       # prints it
