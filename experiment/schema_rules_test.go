@@ -373,3 +373,30 @@ func ruleJSON(r *Rule) string {
 	}
 	return string(data)
 }
+
+// TestEveryDurationHasARule: each Duration field of the spec states its
+// sign in SchemaRules (positive or nonNegative), so that a new duration
+// field gets its rule in the schema too.
+func TestEveryDurationHasARule(t *testing.T) {
+	rules := SchemaRules()
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(t2 reflect.Type) {
+		for t2.Kind() == reflect.Pointer || t2.Kind() == reflect.Slice || t2.Kind() == reflect.Map {
+			t2 = t2.Elem()
+		}
+		if t2.Kind() != reflect.Struct || seen[t2] {
+			return
+		}
+		seen[t2] = true
+		for i := range t2.NumField() {
+			f := t2.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if (f.Type == reflect.TypeFor[Duration]() || f.Type == reflect.TypeFor[*Duration]()) && rules[t2].Fields[name] == nil {
+				t.Errorf("%s.%s is a Duration without a rule: add positive() or nonNegative() to SchemaRules", t2.Name(), name)
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeFor[Experiment]())
+}
