@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"fmt"
 	"io"
 	"sort"
@@ -26,9 +27,9 @@ func newCleanupCommand(g *globalFlags) *cobra.Command {
 		Long: "Reverts the faults of runs that have ended (Temporal is asked; a run still running is skipped):\n" +
 			"  - every fault in the ledger of this host's workers (--worker-state-dir), process faults included;\n" +
 			"    no kubeconfig is needed for them;\n" +
-			"  - with --kubeconfig, Kubernetes objects Tempest changed or created, found by the tempest.dev/run-id\n" +
-			"    label: scaled workloads get their recorded replicas back, nodes Tempest cordoned are uncordoned,\n" +
-			"    partition NetworkPolicies are deleted.\n" +
+			"  - with --kubeconfig (in a pod without one: the pod's ServiceAccount), Kubernetes objects Tempest\n" +
+			"    changed or created, found by the tempest.dev/run-id label: scaled workloads get their recorded\n" +
+			"    replicas back, nodes Tempest cordoned are uncordoned, partition NetworkPolicies are deleted.\n" +
 			"With --run it reverts that run's faults whatever Temporal says, and needs no connection to Temporal.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -66,6 +67,17 @@ func (c *cleanup) run(ctx context.Context, stateDir string) error {
 			return &exitError{code: exitErrored, err: fmt.Errorf("--kubeconfig %s: %w", c.g.kubeconfig, err)}
 		}
 		kc = client
+	} else {
+		// In a pod (the in-cluster worker's), its ServiceAccount; on a
+		// host with no kubeconfig, only the host's own faults.
+		client, _, err := inClusterClient()
+		switch {
+		case err == nil:
+			kc = client
+			fmt.Fprintln(c.out, "Kubernetes: the pod's ServiceAccount (no --kubeconfig)")
+		case !errors.Is(err, fs.ErrNotExist):
+			return &exitError{code: exitErrored, err: fmt.Errorf("no --kubeconfig, and %w", err)}
+		}
 	}
 	acts, closeActs := worker.NewActivities(worker.Config{StateDir: stateDir, Kube: kc})
 	defer closeActs()

@@ -113,3 +113,33 @@ func TestCleanupRevertsEndedRunsOnly(t *testing.T) {
 		t.Fatalf("exit %d, output:\n%s", code, stdout)
 	}
 }
+
+// Without --kubeconfig, cleanup in a pod reaches Kubernetes with the pod's
+// ServiceAccount (the in-cluster worker's), and on a host without one
+// cleans only the host's own faults.
+func TestCleanupInAPodUsesItsServiceAccount(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	sa := t.TempDir()
+	t.Setenv(serviceAccountDirEnv, sa)
+	t.Setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+	t.Setenv("KUBERNETES_SERVICE_PORT", "1") // nothing listens
+	state := t.TempDir()
+
+	// No token mounted: not in a pod; the ledger (empty) only.
+	out, errOut, code := execute(t, "cleanup", "--run", "r1", "--worker-state-dir", state)
+	if code != exitPassed || strings.Contains(out, "ServiceAccount") || !strings.Contains(out, "nothing left behind") {
+		t.Fatalf("without a token: code %d, out %q, err %q", code, out, errOut)
+	}
+
+	// A mounted token: the pod's ServiceAccount is used, so cleanup asks
+	// the API server it names (here, nothing answers) and fails saying so.
+	for name, content := range map[string]string{"token": "t0ken", "ca.crt": "", "namespace": "tempest"} {
+		if err := os.WriteFile(filepath.Join(sa, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, errOut, code = execute(t, "cleanup", "--run", "r1", "--worker-state-dir", state)
+	if code != exitErrored || !strings.Contains(out, "ServiceAccount") || !strings.Contains(errOut, "https://127.0.0.1:1/") {
+		t.Fatalf("with a token: code %d, out %q, err %q; want the in-cluster API server tried", code, out, errOut)
+	}
+}
