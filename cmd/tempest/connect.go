@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -12,8 +13,8 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -49,46 +50,61 @@ func (s *session) uiLink(namespace, id, runID string) string {
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", s.uiBase, namespace, id, runID)
 }
 
-// connect dials the configured cluster; with no address it uses a local
-// `tempest dev` if one is running, else it starts an embedded server (and,
-// when withWorker, an in-process worker).
+// connect dials the configured cluster. With no address it uses a
+// `tempest dev` (or whatever listens) on 127.0.0.1:--port, saying so; if
+// nothing does, a command that may start the embedded server (run, dev)
+// starts it, with an in-process worker when withWorker, and the others
+// fail. A command that needs a worker (withWorker) and attached to a
+// server says whether one polls the task queue.
 func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, error) {
-	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	notes := g.notes
+	if notes == nil {
+		notes = io.Discard
+	}
 	addr := g.address
 	s := &session{}
-	if addr == "" && reachable(localFrontend(g)) {
+	attached := ""
+	switch {
+	case addr != "":
+		attached = fmt.Sprintf("using the Temporal server at %s (--address)", addr)
+	case reachable(localFrontend(g)):
 		addr = localFrontend(g)
 		s.uiBase = fmt.Sprintf("http://127.0.0.1:%d", g.uiPort)
-	}
-	if addr == "" {
-		if err := os.MkdirAll(g.stateDir, 0o755); err != nil {
-			return nil, fmt.Errorf("state dir: %w", err)
-		}
-		srv, err := devserver.Start(ctx, devserver.Config{
-			DBPath:           filepath.Join(g.stateDir, "temporal.db"),
-			IP:               "127.0.0.1",
-			FrontendPort:     g.port,
-			UIPort:           g.uiPort,
-			Namespaces:       []string{g.namespace},
-			SearchAttributes: worker.SearchAttributes(),
-		})
+		attached = fmt.Sprintf("using the Temporal server at %s (already running: a tempest dev, or another server on --port %d)", addr, g.port)
+	case !g.mayServe:
+		return nil, &exitError{code: exitErrored, err: fmt.Errorf("no Temporal server at %s: start one with `tempest dev`, or pass --address", localFrontend(g))}
+	default:
+		srv, err := startEmbedded(ctx, g)
 		if err != nil {
-			return nil, fmt.Errorf("start embedded Temporal server: %w", err)
+			return nil, err
 		}
 		s.embedded = true
 		s.closers = append(s.closers, func() { _ = srv.Stop() })
 		s.uiBase = srv.UIAddress()
 		addr = srv.FrontendAddress()
+		if withWorker {
+			fmt.Fprintf(notes, "no Temporal server at %s: started an embedded one (history in %s, UI %s) with a worker in this process\n",
+				addr, g.stateDir, s.uiBase)
+		}
 	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c, err := client.DialContext(dctx, client.Options{HostPort: addr, Namespace: g.namespace, Logger: quiet})
+	c, err := client.DialContext(dctx, client.Options{HostPort: addr, Namespace: g.namespace, Logger: sdkLogger(os.Stderr, slog.Level(g.logLevel))})
 	if err != nil {
 		s.Close()
+		if g.address == "" && !s.embedded {
+			return nil, &exitError{code: exitErrored, err: fmt.Errorf("something listens on %s but does not answer as Temporal (%w); pass --address, or --port for another port", addr, err)}
+		}
 		return nil, &exitError{code: exitErrored, err: fmt.Errorf("cannot reach Temporal at %s: %w", addr, err)}
 	}
 	s.client = c
 	s.closers = append(s.closers, c.Close)
+	if attached != "" && (withWorker || g.address == "") {
+		if withWorker {
+			attached = attached[:len(attached)-1] + "; " + pollersNote(ctx, c, g) + ")"
+		}
+		fmt.Fprintln(notes, attached)
+	}
 	if s.embedded {
 		if err := worker.EnsureSearchAttributes(ctx, c, g.namespace); err != nil {
 			s.Close()
@@ -104,6 +120,60 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 		s.closers = append(s.closers, stop)
 	}
 	return s, nil
+}
+
+// startEmbedded starts the embedded server on 127.0.0.1:--port, its UI on
+// --ui-port and its history in --state-dir.
+func startEmbedded(ctx context.Context, g *globalFlags) (*devserver.Server, error) {
+	if err := os.MkdirAll(g.stateDir, 0o755); err != nil {
+		return nil, &exitError{code: exitErrored, err: fmt.Errorf("--state-dir: %w", err)}
+	}
+	// The ports are checked here too, so the error names the flag
+	// (devserver checks them again; the check and the bind are not atomic).
+	for _, p := range []struct {
+		flag string
+		port int
+	}{{"--port", g.port}, {"--ui-port", g.uiPort}} {
+		if !reachable(fmt.Sprintf("127.0.0.1:%d", p.port)) {
+			continue
+		}
+		return nil, &exitError{code: exitErrored, err: fmt.Errorf("cannot start the embedded Temporal server: 127.0.0.1:%d (%s) is in use; pick another with %s", p.port, p.flag, p.flag)}
+	}
+	srv, err := devserver.Start(ctx, devserver.Config{
+		DBPath:           filepath.Join(g.stateDir, "temporal.db"),
+		IP:               "127.0.0.1",
+		FrontendPort:     g.port,
+		UIPort:           g.uiPort,
+		Namespaces:       []string{g.namespace},
+		SearchAttributes: worker.SearchAttributes(),
+		Logger:           newLogger(os.Stderr, slog.Level(g.logLevel)),
+	})
+	if err != nil {
+		// devserver's errors carry their own "devserver:" prefix.
+		return nil, &exitError{code: exitErrored, err: fmt.Errorf("cannot start the embedded Temporal server: %w", err)}
+	}
+	return srv, nil
+}
+
+// pollersNote says whether a worker polls the workflows of the task queue.
+func pollersNote(ctx context.Context, c client.Client, g *globalFlags) string {
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	d, err := c.DescribeTaskQueue(qctx, g.taskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("cannot tell whether a Tempest worker polls %s: %v", g.taskQueue, err)
+	case len(d.GetPollers()) == 0:
+		addr := g.address
+		if addr == "" {
+			addr = localFrontend(g)
+		}
+		return fmt.Sprintf("no Tempest worker polls %s: start one with `tempest worker --address %s`", g.taskQueue, addr)
+	case len(d.GetPollers()) == 1:
+		return fmt.Sprintf("a Tempest worker polls %s (%s)", g.taskQueue, d.GetPollers()[0].GetIdentity())
+	default:
+		return fmt.Sprintf("%d Tempest workers poll %s", len(d.GetPollers()), g.taskQueue)
+	}
 }
 
 // startWorkers starts this process's workers on the queues of its

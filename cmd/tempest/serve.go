@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -20,6 +21,10 @@ func newWorkerCommand(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run a Tempest worker against a Temporal cluster (--address)",
+		Example: `  tempest worker --address 127.0.0.1:7233                       # for a tempest dev --no-worker
+  tempest worker --address temporal.example:7233 --namespace chaos
+  tempest worker --address temporal.example:7233 --kubeconfig ~/.kube/config --cluster west
+  tempest worker --address temporal.example:7233 --host db-1 --default-host=false   # process faults naming host: db-1`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if g.address == "" {
 				return &exitError{code: exitErrored, err: fmt.Errorf("--address (or TEMPORAL_ADDRESS) is required; for a local setup use `tempest dev`")}
@@ -48,6 +53,13 @@ func newDevCommand(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the embedded Temporal server, its Web UI and a worker in the foreground",
+		Long: "Runs the embedded Temporal server (history in --state-dir), its Web UI and a worker in the\n" +
+			"foreground, and prints a line when an experiment starts on it and one with its verdict.\n" +
+			"The server's and the SDK's logs are shown from --log-level (default warn).",
+		Example: `  tempest dev
+  tempest dev --port 7300 --ui-port 8300 --state-dir /tmp/tempest   # a second one beside the first
+  tempest dev --no-worker            # workers run as tempest worker --address 127.0.0.1:7233
+  tempest dev --log-level info       # the server's info logs too`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if g.address != "" {
 				return &exitError{code: exitErrored, err: fmt.Errorf("dev starts its own server; drop --address")}
@@ -64,6 +76,7 @@ func newDevCommand(g *globalFlags) *cobra.Command {
 			defer sess.Close()
 			fmt.Fprintf(cmd.OutOrStdout(), "Temporal frontend %s, namespace %s, task queue %s\nTemporal UI %s\nCtrl-C to stop.\n",
 				localFrontend(g), g.namespace, g.taskQueue, sess.uiBase)
+			go newExperimentWatch(sess.client, g.namespace, sess.uiBase, cmd.ErrOrStderr()).run(ctx, devWatchInterval)
 			if noWorker {
 				fmt.Fprintf(cmd.ErrOrStderr(), "no worker in this process: run `tempest worker --address %s`\n", localFrontend(g))
 				<-ctx.Done()
@@ -73,14 +86,18 @@ func newDevCommand(g *globalFlags) *cobra.Command {
 		},
 	}
 	workerStateDirFlag(cmd, &stateDir)
-	cmd.Flags().BoolVar(&noWorker, "no-worker", false, "run the server and UI alone; workers run as their own processes (`tempest worker`)")
+	cmd.Flags().BoolVar(&noWorker, "no-worker", false, "run the server and UI alone; workers run as their own processes (tempest worker)")
 	return cmd
 }
+
+// devWatchInterval is how often `tempest dev` looks for experiments
+// started and ended.
+const devWatchInterval = time.Second
 
 // workerStateDirFlag is where a worker keeps its ledger of injections and
 // its revert fences; `tempest cleanup` reads the same directory.
 func workerStateDirFlag(cmd *cobra.Command, dir *string) {
-	cmd.Flags().StringVar(dir, "worker-state-dir", worker.DefaultStateDir(), "where the worker keeps its ledger of injections and revert fences (read by `tempest cleanup`)")
+	cmd.Flags().StringVar(dir, "worker-state-dir", worker.DefaultStateDir(), "where the worker keeps its ledger of injections and revert fences (read by tempest cleanup)")
 }
 
 // serveWorker runs workers until ctx is done.
