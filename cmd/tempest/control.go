@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,27 +12,44 @@ import (
 )
 
 func newStatusCommand(g *globalFlags) *cobra.Command {
-	var runID string
+	var runID, output, uiURL string
 	cmd := &cobra.Command{
 		Use:   "status WORKFLOW-ID",
-		Short: "Show an experiment's phase, active faults and probe results",
-		Args:  cobra.ExactArgs(1),
+		Short: "Show an experiment's phase, faults, probes and load, or its verdict once it has ended",
+		Long: `Show an experiment's phase, faults, probes and load while it runs, or its verdict
+and reasons once it has ended (read from the server: no worker is needed).
+
+While it runs, elapsed time is shown against the planned length: "~" is the length
+when every probe before and after the chaos window passes at its first check (their
+initial delays plus the chaos window); "at most" is with every probe retry and timeout.
+Reverts are not counted in either. With -o json, durations are in seconds.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			sess, err := connect(cmd.Context(), g, false)
 			if err != nil {
 				return err
 			}
 			defer sess.Close()
-			st, err := starter.Attach(sess.client, args[0], runID).Status(cmd.Context())
+			setUIBase(sess, uiURL)
+			in, err := readStatus(cmd.Context(), sess.client, args[0], runID)
 			if err != nil {
 				return &exitError{code: exitErrored, err: err}
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(st)
+			in.link = sess.uiLink(g.namespace, in.desc.WorkflowID, in.desc.RunID)
+			v := newStatusView(in, time.Now())
+			if output == "json" {
+				return v.writeJSON(cmd.OutOrStdout())
+			}
+			v.writeText(cmd.OutOrStdout())
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&runID, "run-id", "", "run ID (default: the latest run)")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	addUIURLFlag(cmd, &uiURL)
 	return cmd
 }
 

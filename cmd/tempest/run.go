@@ -14,7 +14,6 @@ import (
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
-	"github.com/tempest-chaos/tempest/workflows"
 )
 
 type runFlags struct {
@@ -24,6 +23,8 @@ type runFlags struct {
 	dryRun bool
 	// abortWait bounds the wait for a worker to answer Ctrl-C's abort.
 	abortWait time.Duration
+	// uiURL is the Temporal UI's base URL for the link (--ui-url).
+	uiURL string
 	// set are the spec's parameters (--set KEY=VALUE).
 	set []string
 }
@@ -62,6 +63,7 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 	cmd.Flags().BoolVar(&f.exit, "exit", false, "with the embedded server, exit at once instead of keeping the UI up until Ctrl-C")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "resolve and list the targets; touch nothing")
 	cmd.Flags().DurationVar(&f.abortWait, "abort-timeout", defaultAbortWait, "on Ctrl-C, how long to wait for a worker to answer the abort before sending it as a signal")
+	addUIURLFlag(cmd, &f.uiURL)
 	addSetFlag(cmd, &f.set)
 	return cmd
 }
@@ -85,6 +87,7 @@ func runExperiment(ctx context.Context, g *globalFlags, f *runFlags, exp experim
 	if err != nil {
 		return &exitError{code: exitErrored, err: err}
 	}
+	setUIBase(sess, f.uiURL)
 	link := sess.uiLink(g.namespace, run.ID, run.RunID)
 	progress := stdout
 	if f.output == "json" {
@@ -98,7 +101,7 @@ func runExperiment(ctx context.Context, g *globalFlags, f *runFlags, exp experim
 		return nil
 	}
 
-	res, err := waitWithProgress(ctx, run, progress, sigs, f.abortWait)
+	res, err := waitWithProgress(ctx, run, &exp, started, newProgressPrinter(progress), sigs, f.abortWait)
 	if errors.Is(err, errDetached) {
 		msg := fmt.Sprintf("detached: experiment %s goes on without this command; follow it with `tempest status %s`, abort it with `tempest abort %s --reason TEXT`", run.ID, run.ID, run.ID)
 		if sess.embedded {
@@ -113,7 +116,7 @@ func runExperiment(ctx context.Context, g *globalFlags, f *runFlags, exp experim
 	if err != nil {
 		fmt.Fprintln(stderr, "tempest:", err)
 	}
-	report := newReport(run, res, events, time.Since(started), link)
+	report := reportOf(run.ID, run.RunID, res, &exp, events, time.Since(started), link)
 	if f.output == "json" {
 		err = report.writeJSON(stdout)
 	} else {
@@ -127,111 +130,6 @@ func runExperiment(ctx context.Context, g *globalFlags, f *runFlags, exp experim
 		<-ctx.Done()
 	}
 	return verdictExit(res.Verdict)
-}
-
-// errDetached: a second Ctrl-C left the experiment running.
-var errDetached = errors.New("detached")
-
-// statusWait bounds each status query of the progress lines, so a missing
-// worker delays a line, never the wait's reaction to Ctrl-C.
-const statusWait = 3 * time.Second
-
-// waitWithProgress prints each phase change, the active faults and probe
-// results as they happen, and returns the result. The first interrupt on
-// sigs aborts the experiment (everything is reverted): through the abort
-// Update when a worker answers within abortWait, else through the abort
-// Signal, saying so; the wait goes on for the result. The second
-// interrupt returns errDetached at once, leaving the experiment running.
-func waitWithProgress(ctx context.Context, run *starter.Run, w io.Writer, sigs <-chan os.Signal, abortWait time.Duration) (experiment.Result, error) {
-	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
-	defer stop()
-	type outcome struct {
-		res experiment.Result
-		err error
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		res, err := run.Result(bg)
-		done <- outcome{res, err}
-	}()
-	lines := make(chan string)
-	go progressLines(bg, run, lines)
-	type abortOutcome struct {
-		ans workflows.AbortAnswer
-		err error
-	}
-	aborted := make(chan abortOutcome, 1)
-	interrupts := 0
-	interrupt := func() {
-		interrupts++
-		if interrupts > 1 {
-			return
-		}
-		fmt.Fprintln(w, "interrupted: aborting the experiment and reverting every fault (Ctrl-C again to detach)...")
-		go func() {
-			ans, err := run.AbortWithin(bg, "interrupted from the tempest CLI", abortWait)
-			aborted <- abortOutcome{ans, err}
-		}()
-	}
-	for {
-		select {
-		case o := <-done:
-			return o.res, o.err
-		case <-sigs:
-			if interrupt(); interrupts > 1 {
-				return experiment.Result{}, errDetached
-			}
-		case a := <-aborted:
-			var noAnswer *starter.NoAnswerError
-			switch {
-			case errors.As(a.err, &noAnswer):
-				fmt.Fprintln(w, a.err)
-				fmt.Fprintln(w, "waiting for the experiment to end (Ctrl-C again to detach)...")
-			case a.err != nil:
-				fmt.Fprintln(w, "abort:", a.err)
-			default:
-				fmt.Fprintf(w, "will revert: %v\n", a.ans.WillRevert)
-			}
-		case line := <-lines:
-			fmt.Fprintln(w, line)
-		}
-	}
-}
-
-// progressLines sends a line on out each time the experiment's status
-// line changes (polled every second), and says once when no worker
-// answers, until ctx is done.
-func progressLines(ctx context.Context, run *starter.Run, out chan<- string) {
-	var last string
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-		qctx, cancel := context.WithTimeout(ctx, statusWait)
-		st, err := run.Status(qctx)
-		timedOut := qctx.Err() != nil
-		cancel()
-		var line string
-		switch {
-		case err == nil:
-			line = progressLine(st)
-		case timedOut && ctx.Err() == nil:
-			line = fmt.Sprintf("no worker answered the status query within %v: is a worker polling the experiment's task queue?", statusWait)
-		default:
-			continue
-		}
-		if line == last {
-			continue
-		}
-		last = line
-		select {
-		case out <- line:
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 func verdictExit(v experiment.Verdict) error {
