@@ -16,9 +16,12 @@ const beatEvery = time.Second
 // worker that dies mid-activity is noticed within the heartbeat timeout, the
 // activity learns of cancellation, and a retry resumes from the details.
 type pulse struct {
-	ctx      context.Context
-	mu       sync.Mutex
-	details  any
+	ctx     context.Context
+	mu      sync.Mutex
+	details any
+	// say, when set, puts the details in words as a second heartbeat
+	// detail (the Temporal UI shows both; a retry resumes from the first).
+	say      func(any) string
 	done     chan struct{}
 	finished chan struct{}
 }
@@ -52,13 +55,23 @@ func (p *pulse) run() {
 
 func (p *pulse) beat() {
 	p.mu.Lock()
-	d := p.details
+	d, say := p.details, p.say
 	p.mu.Unlock()
-	if d == nil {
+	switch {
+	case d == nil:
 		activity.RecordHeartbeat(p.ctx)
-		return
+	case say != nil:
+		activity.RecordHeartbeat(p.ctx, d, say(d))
+	default:
+		activity.RecordHeartbeat(p.ctx, d)
 	}
-	activity.RecordHeartbeat(p.ctx, d)
+}
+
+// Say sets how the details are put in words.
+func (p *pulse) Say(say func(any) string) {
+	p.mu.Lock()
+	p.say = say
+	p.mu.Unlock()
 }
 
 // Update replaces the details and heartbeats them now (the SDK throttles).

@@ -42,6 +42,7 @@ func (a *Activities) GenerateLoad(ctx context.Context, in LoadInput) (experiment
 		initial = *resume
 	}
 	beats := startPulse(ctx, initial)
+	beats.Say(sayLoad)
 	defer beats.Stop()
 	var last load.Progress
 	rep, err := load.Run(ctx, in.Load, load.Options{

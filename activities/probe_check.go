@@ -19,6 +19,7 @@ func (a *Activities) CheckProbe(ctx context.Context, in CheckInput) (experiment.
 	res := newResult(p)
 	resumed := resumeFrom(ctx, &res)
 	beats := startPulse(ctx, nil)
+	beats.Say(sayCheck(p))
 	defer beats.Stop()
 	if !resumed && !sleepCtx(ctx, p.InitialDelay.D()) {
 		return res, ctx.Err()

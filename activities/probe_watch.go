@@ -58,6 +58,7 @@ func (a *Activities) WatchProbe(ctx context.Context, in WatchInput) (WatchResult
 		return out, temporal.NewCanceledError(out)
 	}
 	beats := startPulse(ctx, out)
+	beats.Say(sayWatch(p))
 	defer beats.Stop()
 	if !resumed && !sleepCtx(ctx, p.InitialDelay.D()) {
 		return canceled()
