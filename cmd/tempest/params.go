@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -62,8 +63,23 @@ func loadSpec(path string, set []string, notes, warn io.Writer) (experiment.Expe
 		}
 		fmt.Fprintf(notes, "%s: parameters: %s\n", path, strings.Join(ps, ", "))
 	}
+	for _, k := range unusedSets(params.Set, used) {
+		fmt.Fprintf(warn, "%s: warning: --set %s: the spec has no ${%s} outside secret fields\n", path, k, k)
+	}
 	for _, w := range append(warnings, experiment.Warnings(exp, data)...) {
 		fmt.Fprintf(warn, "%s: warning: %s\n", path, w)
 	}
 	return *exp, nil
+}
+
+// unusedSets are the --set keys the spec did not use, sorted.
+func unusedSets(set map[string]string, used []experiment.Param) []string {
+	var unused []string
+	for k := range set {
+		if !slices.ContainsFunc(used, func(p experiment.Param) bool { return p.Name == k }) {
+			unused = append(unused, k)
+		}
+	}
+	slices.Sort(unused)
+	return unused
 }

@@ -85,3 +85,11 @@ func TestValidateWarnsKillWithoutRestart(t *testing.T) {
 		t.Fatalf("stderr %q, want %q", stderr, want)
 	}
 }
+
+func TestValidateWarnsUnusedSet(t *testing.T) {
+	path := writeFile(t, "params.yaml", paramsSpec)
+	_, stderr, code := execute(t, "validate", "--set", "PORT=1", "--set", "PROT=2", path)
+	if code != exitPassed || !strings.Contains(stderr, path+": warning: --set PROT: the spec has no ${PROT}") || strings.Contains(stderr, "--set PORT:") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
