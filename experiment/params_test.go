@@ -132,3 +132,20 @@ func TestResolveParamsLeavesPlainDollars(t *testing.T) {
 		t.Fatalf("got %q %v %v", out, used, err)
 	}
 }
+
+// FuzzResolveParams: no input panics, and a resolved document has as many
+// lines as its source (decode errors keep their lines).
+func FuzzResolveParams(f *testing.F) {
+	f.Add(paramSpec, "18081")
+	f.Add("a: ${X:-}\nb: '$$${X}' # ${Y}\n", "v")
+	f.Add("h: {headers: {A: \"${X\"}}\n", "")
+	f.Fuzz(func(t *testing.T, doc, value string) {
+		out, _, _, err := ResolveParams([]byte(doc), Params{Set: map[string]string{"PORT": value, "X": value}, Env: env(map[string]string{"HOST": value})})
+		if err != nil {
+			return
+		}
+		if got, want := strings.Count(string(out), "\n"), strings.Count(doc, "\n"); got != want {
+			t.Fatalf("%d lines from %d:\n%q\n%q", got, want, doc, out)
+		}
+	})
+}
