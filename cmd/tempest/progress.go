@@ -111,6 +111,9 @@ type progressPrinter struct {
 	lastPhase experiment.Phase
 	// drawn: a redrawn line is on the terminal, not yet ended.
 	drawn bool
+	// injections is the most injections seen per fault: a repeating
+	// fault's count leaves the timeline when its FaultWorkflow closes.
+	injections map[string]int
 }
 
 func newProgressPrinter(w io.Writer) *progressPrinter {
@@ -124,6 +127,13 @@ func newProgressPrinter(w io.Writer) *progressPrinter {
 
 // show writes the line of v at now, if it is due.
 func (p *progressPrinter) show(now time.Time, v statusView) {
+	if p.injections == nil {
+		p.injections = map[string]int{}
+	}
+	for i, f := range v.Faults {
+		v.Faults[i].Injections = max(f.Injections, p.injections[f.Name])
+		p.injections[f.Name] = v.Faults[i].Injections
+	}
 	line := progressLine(v)
 	if p.tty {
 		if r := []rune(line); len(r) > p.width-1 {

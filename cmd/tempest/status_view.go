@@ -339,6 +339,11 @@ func faultsText(v statusView, listed int) string {
 	}
 	var parts []string
 	for _, f := range v.Faults {
+		if f.Injections == 0 && len(f.InPlace) == 0 && !slices.Contains(v.ActiveFaults, f.Name) {
+			// Not injected yet, or a repeating fault whose FaultWorkflow
+			// has closed (its timeline is no longer asked).
+			continue
+		}
 		s := fmt.Sprintf("%s %d injection%s", f.Name, f.Injections, plural(f.Injections))
 		switch {
 		case len(f.InPlace) > 0:
