@@ -42,6 +42,7 @@ var schemaCannotExpress = map[string]string{
 	"hold-over-interval":           "hold <= interval: a comparison of two durations",
 	"interval-not-below-duration":  "interval < duration: a comparison of two durations",
 	"restart-timeout-over-attempt": "process.restartTimeout < rollback.attemptTimeout (or its default): durations in different parts of the spec",
+	"drain-over-rollback-deadline": "nodeDrain.timeout < rollback.deadline (or its default): durations in different parts of the spec",
 	"stages-duration-mismatch":     "load.duration equal to the sum of the stages' durations: arithmetic on durations",
 	"too-many-injections":          "at most MaxInjections injections: duration / interval, arithmetic on durations",
 	"over-max-duration":            "the planned duration (probes, chaos window, reverts) within safety.maxDuration: computed from the whole spec",

@@ -115,6 +115,32 @@ func (s *Spec) validateRevertBounds(path string) []FieldError {
 				"%s must be shorter than spec.rollback.attemptTimeout (%s): a revert attempt must be able to wait for the restart", restart, attempt))
 		}
 	}
+	return append(errs, s.validateDrainBounds(path)...)
+}
+
+// validateDrainBounds refuses a drain that could outlast its own revert:
+// the rollback waits for an in-flight inject to resolve before it reverts
+// it, so a drain's timeout must be shorter than spec.rollback.deadline, or
+// an abort during a slow drain could give up on the uncordon.
+func (s *Spec) validateDrainBounds(path string) []FieldError {
+	deadline := s.Rollback.Deadline
+	if deadline <= 0 {
+		deadline = DefaultRollbackDeadline
+	}
+	var errs []FieldError
+	for i, f := range s.Faults {
+		if f.NodeDrain == nil {
+			continue
+		}
+		drain := f.NodeDrain.Timeout
+		if drain <= 0 {
+			drain = DefaultDrainTimeout
+		}
+		if drain >= deadline {
+			errs = append(errs, fieldErr(field(index(field(path, "faults"), i), "nodeDrain.timeout"),
+				"%s must be shorter than spec.rollback.deadline (%s): the rollback waits for an in-flight drain before it uncordons", drain, deadline))
+		}
+	}
 	return errs
 }
 
