@@ -120,6 +120,7 @@ func TestExpectedLogsAreDebug(t *testing.T) {
 	l.Error("service failures", "grpc_code", grpcCode("Unimplemented"))
 	l.Error("Activity error.", "ActivityType", "ProbeWatch", "Error", temporal.NewCanceledError("partial"))
 	l.Error("Activity error.", "ActivityType", "ProbeWatch", "Error", fmt.Errorf("wrapped: %w", context.Canceled))
+	l.Warn("RecordActivityHeartbeat with error", "ActivityType", "WatchProbe", "Error", temporal.NewCanceledError())
 	if b.Len() != 0 {
 		t.Fatalf("expected records logged at warn:\n%s", b.String())
 	}

@@ -56,14 +56,25 @@ func (h *expectedFilter) WithGroup(name string) slog.Handler {
 //     for 1000 events a page);
 //   - the server's "service failures" with gRPC code Unimplemented: the
 //     UI asking for a feature the dev server has switched off;
-//   - the SDK's "Activity error." for a canceled activity: a watching
-//     probe stopped at the end of the chaos window or by an abort, which
-//     returns its partial result as a CanceledError (activities/probe_watch.go);
-//     the SDK logs every activity error but a benign ApplicationError
-//     at error level.
+//   - any record whose error is a cancellation: an activity learns it is
+//     canceled from its heartbeat ("RecordActivityHeartbeat with error",
+//     warn), and a watching probe canceled by an abort or a halt returns
+//     its partial result as a CanceledError (activities/probe_watch.go),
+//     which the SDK logs as "Activity error." at error level (it lowers
+//     only a benign ApplicationError).
 func expectedLog(r slog.Record) bool {
 	if r.Level < slog.LevelWarn {
 		return false
+	}
+	canceled := false
+	r.Attrs(func(a slog.Attr) bool {
+		if err, ok := a.Value.Any().(error); ok && (temporal.IsCanceledError(err) || errors.Is(err, context.Canceled)) {
+			canceled = true
+		}
+		return !canceled
+	})
+	if canceled {
+		return true
 	}
 	switch r.Message {
 	case "GetHistory page size is larger than threshold":
@@ -77,15 +88,6 @@ func expectedLog(r slog.Record) bool {
 			return !found
 		})
 		return found
-	case "Activity error.":
-		canceled := false
-		r.Attrs(func(a slog.Attr) bool {
-			if err, ok := a.Value.Any().(error); ok && (temporal.IsCanceledError(err) || errors.Is(err, context.Canceled)) {
-				canceled = true
-			}
-			return !canceled
-		})
-		return canceled
 	}
 	return false
 }
