@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"golang.org/x/sys/unix"
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
@@ -55,8 +56,22 @@ func (p plan) estimate(st *experiment.Status, elapsed time.Duration) (expected, 
 }
 
 // progressLine is the one line of live progress: elapsed of planned,
-// phase, faults and their injections, each probe's pass rate, the load.
-func progressLine(v statusView) string {
+// phase, faults and their injections, each probe's pass rate, the load;
+// within width runes when it can, by counting the targets in place
+// instead of naming them, then by leaving the faults out.
+func progressLine(v statusView, width int) string {
+	line := progressLineListing(v, 3)
+	if width <= 0 || len([]rune(line)) <= width {
+		return line
+	}
+	if line = progressLineListing(v, 0); len([]rune(line)) <= width {
+		return line
+	}
+	v.Faults, v.ActiveFaults = nil, nil
+	return progressLineListing(v, 0)
+}
+
+func progressLineListing(v statusView, listed int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[%s] ", elapsedText(v, false))
 	if v.Phase != "" {
@@ -64,7 +79,7 @@ func progressLine(v statusView) string {
 	} else {
 		b.WriteString("phase unknown")
 	}
-	if f := faultsText(v, 3); f != "" {
+	if f := faultsText(v, listed); f != "" {
 		b.WriteString(" | " + f)
 	}
 	var probes []string
@@ -116,9 +131,17 @@ type progressPrinter struct {
 	injections map[string]int
 }
 
+// newProgressPrinter writes to w, redrawing when w is a terminal, whose
+// width is $COLUMNS, else what the terminal says, else 80.
 func newProgressPrinter(w io.Writer) *progressPrinter {
 	f, ok := w.(*os.File)
-	p := &progressPrinter{w: w, tty: ok && isTerminal(f), width: 120}
+	p := &progressPrinter{w: w, tty: ok && isTerminal(f), width: 80}
+	if !p.tty {
+		return p
+	}
+	if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 20 {
+		p.width = int(ws.Col)
+	}
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 20 {
 		p.width = n
 	}
@@ -134,8 +157,8 @@ func (p *progressPrinter) show(now time.Time, v statusView) {
 		v.Faults[i].Injections = max(f.Injections, p.injections[f.Name])
 		p.injections[f.Name] = v.Faults[i].Injections
 	}
-	line := progressLine(v)
 	if p.tty {
+		line := progressLine(v, p.width-1)
 		if r := []rune(line); len(r) > p.width-1 {
 			line = string(r[:p.width-2]) + "…"
 		}
@@ -147,7 +170,7 @@ func (p *progressPrinter) show(now time.Time, v statusView) {
 		return
 	}
 	p.last, p.lastPhase = now, v.Phase
-	fmt.Fprintln(p.w, line)
+	fmt.Fprintln(p.w, progressLine(v, 0))
 }
 
 // say writes msg on a line of its own, ending a redrawn line first.

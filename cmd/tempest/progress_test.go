@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +36,27 @@ func TestProgressGolden(t *testing.T) {
 	progressFrames(&progressPrinter{w: &plain, width: 200})
 	golden(t, "progress-tty.golden", tty.Bytes())
 	golden(t, "progress-plain.golden", plain.Bytes())
+}
+
+// TestProgressLineKeepsProbesAndLoad: on a narrow terminal the targets
+// in place are counted, then the faults left out, before the probes and
+// the load would be cut.
+func TestProgressLineKeepsProbesAndLoad(t *testing.T) {
+	v := newStatusView(runningInput(), t0.Add(time.Second))
+	full := progressLine(v, 0)
+	for _, tc := range []struct {
+		width int
+		want  string
+	}{
+		{len(full), "in place on pid/102, pid/103 |"},
+		{len(full) - 1, "in place on 2 targets |"},
+		{110, "chaos | probes serving"},
+	} {
+		line := progressLine(v, tc.width)
+		if !strings.Contains(line, tc.want) || !strings.HasSuffix(line, "p95 100ms") || len(line) > tc.width {
+			t.Errorf("width %d: %q, want %q in it and the load at its end", tc.width, line, tc.want)
+		}
+	}
 }
 
 // TestProgressLineFitsTheTerminal: a redrawn line must not wrap.

@@ -328,8 +328,8 @@ func durationText(sec float64) string {
 }
 
 // faultsText lists each fault's injections and what it holds now,
-// naming at most listed targets per fault; without a timeline, the
-// active faults' names.
+// naming at most listed targets per fault (0: counting them); without a
+// timeline, the active faults' names.
 func faultsText(v statusView, listed int) string {
 	if len(v.Faults) == 0 {
 		if len(v.ActiveFaults) == 0 {
@@ -346,6 +346,8 @@ func faultsText(v statusView, listed int) string {
 		}
 		s := fmt.Sprintf("%s %d injection%s", f.Name, f.Injections, plural(f.Injections))
 		switch {
+		case len(f.InPlace) > 0 && listed == 0:
+			s += fmt.Sprintf(", in place on %d target%s", len(f.InPlace), plural(len(f.InPlace)))
 		case len(f.InPlace) > 0:
 			s += ", in place on " + listBounded(f.InPlace, listed)
 		case slices.Contains(v.ActiveFaults, f.Name):
