@@ -75,7 +75,7 @@ spec:
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
 	for _, want := range []string{
-		"(run ", "): failed", "Experiment status-finished: Failed (resilience score ",
+		"(run ", "): ended after ", "(Temporal status Failed)", "Experiment status-finished: Failed (resilience score ",
 		"  - ", "fault kill-sleep", "injections 1, not restored (a kill with no restart command)",
 		"probe nothing-serves", "UI: http://ui.example/namespaces/default/workflows/" + id + "/",
 	} {

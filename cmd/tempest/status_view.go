@@ -261,9 +261,11 @@ func (v statusView) writeText(w io.Writer) {
 	if name == "" {
 		name = "?"
 	}
-	fmt.Fprintf(w, "Experiment %s, workflow %s (run %s): %s\n", name, v.WorkflowID, v.RunID, strings.ToLower(v.State))
 	if v.Result != nil || v.ResultError != "" {
-		fmt.Fprintf(w, "  took %s\n", durationText(v.ElapsedSeconds))
+		// Temporal's status of a run that did not pass is Failed whatever
+		// its verdict (Failed, Errored, Aborted): the verdict is below.
+		fmt.Fprintf(w, "Experiment %s, workflow %s (run %s): ended after %s (Temporal status %s)\n",
+			name, v.WorkflowID, v.RunID, durationText(v.ElapsedSeconds), v.State)
 		if v.ResultError != "" {
 			fmt.Fprintf(w, "  no result: %s\n", v.ResultError)
 		}
@@ -274,6 +276,7 @@ func (v statusView) writeText(w io.Writer) {
 		}
 		return
 	}
+	fmt.Fprintf(w, "Experiment %s, workflow %s (run %s): %s\n", name, v.WorkflowID, v.RunID, strings.ToLower(v.State))
 	phase := string(v.Phase)
 	if phase == "" {
 		phase = "unknown"
