@@ -16,7 +16,7 @@ import (
 // addSetFlag registers --set KEY=VALUE, the values of a spec's ${KEY}
 // parameters; it wins over the environment.
 func addSetFlag(cmd *cobra.Command, set *[]string) {
-	cmd.Flags().StringArrayVar(set, "set", nil, "value of the spec's parameter ${KEY} (repeatable; wins over the environment)")
+	cmd.Flags().StringArrayVar(set, "set", nil, "the value of the spec's parameter ${KEY}, as `KEY=VALUE` (repeatable; wins over the environment)")
 }
 
 // specParams are the parameters of --set, with the environment.
