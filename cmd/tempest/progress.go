@@ -55,6 +55,13 @@ func (p plan) estimate(st *experiment.Status, elapsed time.Duration) (expected, 
 	return max(elapsed, p.startMin) + p.window + p.endMin, max(elapsed, p.startMax) + p.window + p.endMax
 }
 
+// planText says what the progress line's estimate includes.
+func planText(p plan) string {
+	expected, atMost := p.estimate(nil, 0)
+	return fmt.Sprintf("planned: ~%s with every probe passing at its first check (the %s chaos window and the probes' initial delays), at most %s with every probe retry and timeout; reverts not counted",
+		durationText(expected.Seconds()), durationText(p.window.Seconds()), durationText(atMost.Seconds()))
+}
+
 // progressLine is the one line of live progress: elapsed of planned,
 // phase, faults and their injections, each probe's pass rate, the load;
 // within width runes when it can, by counting the targets in place
@@ -214,6 +221,9 @@ func waitWithProgress(ctx context.Context, run *starter.Run, exp *experiment.Exp
 		res, err := run.Result(bg)
 		done <- outcome{res, err}
 	}()
+	if exp != nil {
+		p.say(planText(newPlan(*exp)))
+	}
 	polls := make(chan statusInput)
 	go pollProgress(bg, run, exp, since, polls)
 	type abortOutcome struct {

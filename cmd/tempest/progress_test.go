@@ -70,3 +70,10 @@ func TestProgressLineFitsTheTerminal(t *testing.T) {
 		t.Fatalf("line of %d runes on a 40-column terminal: %q", n, line)
 	}
 }
+
+func TestPlanText(t *testing.T) {
+	want := "planned: ~8.5s with every probe passing at its first check (the 7.5s chaos window and the probes' initial delays), at most 26s with every probe retry and timeout; reverts not counted"
+	if got := planText(newPlan(*sampleExperiment())); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
