@@ -72,20 +72,28 @@ func newRootCommand() *cobra.Command {
 	}
 	cleanup := newCleanupCommand(g)
 	cleanup.Flags().StringVar(&g.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster whose labelled objects to revert")
-	cleanup.Example = `  tempest cleanup                    # revert what ended runs left on this host (and, with --kubeconfig, in the cluster)
+	defaultExample(cleanup, `  tempest cleanup                    # revert what ended runs left on this host (and, with --kubeconfig, in the cluster)
   tempest cleanup --run RUN-ID       # that run's faults, even while it runs; Temporal is not asked
-  tempest cleanup --kubeconfig ~/.kube/config --address temporal.example:7233`
+  tempest cleanup --kubeconfig ~/.kube/config --address temporal.example:7233`)
 	status := newStatusCommand(g)
-	status.Example = `  tempest status tempest-process-kill-1a2b3c4d
-  tempest status --address temporal.example:7233 --namespace chaos WORKFLOW-ID`
+	defaultExample(status, `  tempest status tempest-process-kill-1a2b3c4d
+  tempest status -o json WORKFLOW-ID
+  tempest status --address temporal.example:7233 --namespace chaos WORKFLOW-ID`)
 	abort := newAbortCommand(g)
-	abort.Example = `  tempest abort tempest-process-kill-1a2b3c4d --reason "big red button"
-  tempest abort WORKFLOW-ID --reason "checkout errors" --timeout 30s`
+	defaultExample(abort, `  tempest abort tempest-process-kill-1a2b3c4d --reason "big red button"
+  tempest abort WORKFLOW-ID --reason "checkout errors" --timeout 30s`)
 	root.AddCommand(run, newValidateCommand(), status, abort, worker, dev, cleanup, newVersionCommand())
 	for _, cmd := range root.Commands() {
 		retireFlags(cmd, g)
 	}
 	return root
+}
+
+// defaultExample gives cmd examples unless it has its own.
+func defaultExample(cmd *cobra.Command, example string) {
+	if cmd.Example == "" {
+		cmd.Example = example
+	}
 }
 
 // addServerFlags adds the embedded Temporal server's flags to a command
