@@ -63,14 +63,15 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 	}
 	addr := g.address
 	s := &session{}
-	attached := ""
+	// via says why a server this command did not start is used.
+	via := ""
 	switch {
 	case addr != "":
-		attached = fmt.Sprintf("using the Temporal server at %s (--address)", addr)
+		via = "--address"
 	case reachable(localFrontend(g)):
 		addr = localFrontend(g)
 		s.uiBase = fmt.Sprintf("http://127.0.0.1:%d", g.uiPort)
-		attached = fmt.Sprintf("using the Temporal server at %s (already running: a tempest dev, or another server on --port %d)", addr, g.port)
+		via = fmt.Sprintf("already running: a tempest dev, or another server on --port %d", g.port)
 	case !g.mayServe:
 		return nil, &exitError{code: exitErrored, err: fmt.Errorf("no Temporal server at %s: start one with `tempest dev`, or pass --address", localFrontend(g))}
 	default:
@@ -99,11 +100,11 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 	}
 	s.client = c
 	s.closers = append(s.closers, c.Close)
-	if attached != "" && (withWorker || g.address == "") {
+	if via != "" && (withWorker || g.address == "") {
 		if withWorker {
-			attached = attached[:len(attached)-1] + "; " + pollersNote(ctx, c, g) + ")"
+			via += "; " + pollersNote(ctx, c, g)
 		}
-		fmt.Fprintln(notes, attached)
+		fmt.Fprintf(notes, "using the Temporal server at %s (%s)\n", addr, via)
 	}
 	if s.embedded {
 		if err := worker.EnsureSearchAttributes(ctx, c, g.namespace); err != nil {
