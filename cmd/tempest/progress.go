@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,14 @@ type plan struct {
 }
 
 func newPlan(exp experiment.Experiment) plan {
+	// ApplyDefaults writes through the spec's slices and pointers: work on
+	// a deep copy, so the caller's experiment is left as it is.
+	if b, err := json.Marshal(exp); err == nil {
+		var c experiment.Experiment
+		if json.Unmarshal(b, &c) == nil {
+			exp = c
+		}
+	}
 	experiment.ApplyDefaults(&exp)
 	p := plan{window: exp.ChaosWindow().D(), startMax: exp.StartBudget().D(), endMax: exp.EndBudget().D()}
 	for _, pr := range exp.Spec.Probes {

@@ -139,7 +139,11 @@ func TestElapsedMovesBetweenWorkflowTasks(t *testing.T) {
 }
 
 func TestEstimate(t *testing.T) {
-	p := newPlan(*sampleExperiment())
+	exp := sampleExperiment()
+	p := newPlan(*exp)
+	if exp.Spec.Faults[0].Process.Action != "" {
+		t.Fatal("newPlan wrote the defaults into the caller's experiment")
+	}
 	// Before chaos: the time so far, the 7.5 s window (the last kill at 7 s,
 	// held 0.5 s), the EOT probe's 1 s delay; at most its 6 checks of 2 s
 	// and 5 pauses of 1 s after its delay.
