@@ -21,8 +21,8 @@ func passFail(ok bool) string {
 	return "FAIL"
 }
 
-// report is the final output of `tempest run`, in the documented JSON shape.
-type report struct {
+// runReport is the final output of `tempest run`, in the documented JSON shape.
+type runReport struct {
 	WorkflowID string             `json:"workflowId"`
 	RunID      string             `json:"runId"`
 	Experiment string             `json:"experiment"`
@@ -72,8 +72,8 @@ type faultLine struct {
 
 // reportOf builds the report of res. exp is the experiment as started
 // (nil when unknown): it says which faults restore nothing.
-func reportOf(workflowID, runID string, res experiment.Result, exp *experiment.Experiment, events int, took time.Duration, link string) report {
-	r := report{
+func reportOf(workflowID, runID string, res experiment.Result, exp *experiment.Experiment, events int, took time.Duration, link string) runReport {
+	r := runReport{
 		WorkflowID: workflowID, RunID: runID, Experiment: res.Experiment,
 		Verdict: res.Verdict, Reasons: res.Reasons,
 		Targets: res.Targets, Load: res.Load, HistoryEvents: events,
@@ -136,7 +136,7 @@ func targetsHit(f experiment.FaultResult) []string {
 	return out
 }
 
-func (r report) writeJSON(w io.Writer) error { return writeIndented(w, r) }
+func (r runReport) writeJSON(w io.Writer) error { return writeIndented(w, r) }
 
 // writeIndented writes v as indented JSON, with "<" and ">" of threshold
 // expressions as they are written.
@@ -150,7 +150,7 @@ func writeIndented(w io.Writer, v any) error {
 // maxListed bounds the targets listed per fault in text.
 const maxListed = 5
 
-func (r report) writeText(w io.Writer) {
+func (r runReport) writeText(w io.Writer) {
 	if r.ResilienceScore != nil {
 		fmt.Fprintf(w, "\nExperiment %s: %s (resilience score %s)\n", r.Experiment, r.Verdict, pct(*r.ResilienceScore))
 	} else {
@@ -194,7 +194,7 @@ func (r report) writeText(w io.Writer) {
 
 // describe maps the target IDs of fault to their descriptions, from the
 // targets selected first.
-func (r report) describe(fault string) map[string]string {
+func (r runReport) describe(fault string) map[string]string {
 	out := map[string]string{}
 	for _, t := range r.Targets {
 		if t.Fault == fault {

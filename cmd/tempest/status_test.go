@@ -139,9 +139,9 @@ func TestElapsedMovesBetweenWorkflowTasks(t *testing.T) {
 }
 
 func TestEstimate(t *testing.T) {
-	exp := sampleExperiment()
-	p := newPlan(*exp)
-	if exp.Spec.Faults[0].Process.Action != "" {
+	spec := sampleExperiment()
+	p := newPlan(*spec)
+	if spec.Spec.Faults[0].Process.Action != "" {
 		t.Fatal("newPlan wrote the defaults into the caller's experiment")
 	}
 	// Before chaos: the time so far, the 7.5 s window (the last kill at 7 s,

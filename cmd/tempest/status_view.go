@@ -42,7 +42,7 @@ type statusView struct {
 	// Note says what could not be read (no worker answered the status query).
 	Note string `json:"note,omitempty"`
 	// Result is the outcome once the run is closed.
-	Result *report `json:"result,omitempty"`
+	Result *runReport `json:"result,omitempty"`
 	// ResultError is why a closed run has no result (terminated, timed out).
 	ResultError string `json:"resultError,omitempty"`
 	UILink      string `json:"uiLink,omitempty"`
