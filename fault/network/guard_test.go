@@ -66,7 +66,7 @@ func TestInjectRefusesSelfCut(t *testing.T) {
 		{Action: Partition, Destination: Endpoint{Ports: []int{7233}}},
 		{Action: Loss, Percent: 1},
 	} {
-		_, err := d.Inject(ctx, "run-guard", "f", 1, spec)
+		_, err := d.Inject(ctx, runID("run-guard"), "f", 1, spec)
 		requireKind(t, err, errkind.Refused)
 		requireMentions(t, err, "allowSelfCut")
 	}
@@ -75,13 +75,13 @@ func TestInjectRefusesSelfCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range found {
-		if l.Marker.Run == "run-guard" {
+		if l.Marker.Run == runID("run-guard") {
 			t.Errorf("a refused inject left %s", l.Table)
 		}
 	}
 	// In a namespace of its own the worker's connection is not at stake.
 	tp := newTopo(t)
-	st, err := d.Inject(ctx, "run-guard", "f", 1, Spec{Action: Partition, Namespace: tp.client})
+	st, err := d.Inject(ctx, runID("run-guard"), "f", 1, Spec{Action: Partition, Namespace: tp.client})
 	if err != nil {
 		t.Fatalf("Inject in another namespace: %v", err)
 	}

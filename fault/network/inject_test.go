@@ -28,6 +28,9 @@ func tempestTables(t *testing.T, name string) []string {
 	return out
 }
 
+// A partition of one port leaves another working, in each direction:
+// egress drops the client's SYNs, ingress the server's replies (the
+// remote end is the packet's source there).
 func TestPartitionOnePortLeavesAnotherWorking(t *testing.T) {
 	tp := newTopo(t)
 	tp.tcpServer(t, 8081)
@@ -37,41 +40,50 @@ func TestPartitionOnePortLeavesAnotherWorking(t *testing.T) {
 	}
 	d := &Driver{}
 	ctx := within(t, time.Minute)
-	spec := Spec{Action: Partition, Namespace: tp.client, Destination: Endpoint{Ports: []int{8081}}}
-	st, err := d.Inject(ctx, "run-partition", "cut", 1, spec)
-	if err != nil {
-		t.Fatalf("Inject: %v", err)
-	}
-	// In effect when Inject returns: the very first probe is cut.
-	if tp.connects(t, 8081) {
-		t.Error("port 8081 still connects during the partition")
-	}
-	if !tp.connects(t, 8082) {
-		t.Error("port 8082 is cut too; only 8081 should be")
-	}
-	if st.Table != TableName("run-partition", "cut", 1) || len(st.Chains) != 5 {
-		t.Errorf("state = %+v, want its table and 5 chains (marker, ingress, act_ingress, egress, act_egress)", st)
-	}
-	for _, r := range st.Rules {
-		if r.Handle == 0 {
-			t.Errorf("rule %+v recorded without its handle", r)
-		}
-	}
-	// tcp and udp, both directions, plus the two actions and the marker
-	if len(st.Rules) != 7 {
-		t.Errorf("rules = %d, want 7: %+v", len(st.Rules), st.Rules)
-	}
-	if err := d.Revert(ctx, st); err != nil {
-		t.Fatalf("Revert: %v", err)
-	}
-	if !tp.connects(t, 8081) {
-		t.Error("port 8081 still cut after Revert")
-	}
-	if err := d.Revert(ctx, st); err != nil {
-		t.Fatalf("second Revert: %v", err)
-	}
-	if got := tempestTables(t, tp.client); len(got) != 0 {
-		t.Errorf("tables left after Revert: %v", got)
+	for i, tc := range []struct {
+		direction     Direction
+		chains, rules int
+	}{
+		// 2 CIDRs x tcp, udp per direction, plus an action each and the marker
+		{Both, 5, 2*4 + 2 + 1},
+		{Egress, 3, 4 + 1 + 1},
+		{Ingress, 3, 4 + 1 + 1},
+	} {
+		t.Run(string(tc.direction), func(t *testing.T) {
+			spec := Spec{Action: Partition, Direction: tc.direction, Namespace: tp.client, Destination: Endpoint{
+				CIDRs: []string{"10.99.0.0/24", "fd00:99::/64"}, Ports: []int{8081}}}
+			st, err := d.Inject(ctx, runID("run-partition"), "cut", i, spec)
+			if err != nil {
+				t.Fatalf("Inject: %v", err)
+			}
+			// In effect when Inject returns: the very first probe is cut.
+			if !tp.cut(t, 8081) {
+				t.Error("port 8081 still connects during the partition")
+			}
+			if !tp.connects(t, 8082) {
+				t.Error("port 8082 is cut too; only 8081 should be")
+			}
+			if st.Table != TableName(runID("run-partition"), "cut", i) || len(st.Chains) != tc.chains || len(st.Rules) != tc.rules {
+				t.Errorf("state = %+v, want its table, %d chains and %d rules", st, tc.chains, tc.rules)
+			}
+			for _, r := range st.Rules {
+				if r.Handle == 0 {
+					t.Errorf("rule %+v recorded without its handle", r)
+				}
+			}
+			if err := d.Revert(ctx, st); err != nil {
+				t.Fatalf("Revert: %v", err)
+			}
+			if !tp.connects(t, 8081) {
+				t.Error("port 8081 still cut after Revert")
+			}
+			if err := d.Revert(ctx, st); err != nil {
+				t.Fatalf("second Revert: %v", err)
+			}
+			if got := tempestTables(t, tp.client); len(got) != 0 {
+				t.Errorf("tables left after Revert: %v", got)
+			}
+		})
 	}
 }
 
@@ -94,7 +106,7 @@ func TestPartitionByPIDIngress(t *testing.T) {
 
 	d := &Driver{}
 	ctx := within(t, time.Minute)
-	st, err := d.Inject(ctx, "run-pid", "cut", 1, Spec{Action: Partition, PID: cmd.Process.Pid, Direction: Ingress,
+	st, err := d.Inject(ctx, runID("run-pid"), "cut", 1, Spec{Action: Partition, PID: cmd.Process.Pid, Direction: Ingress,
 		Protocol: TCP, Source: Endpoint{Ports: []int{8081}}})
 	if err != nil {
 		t.Fatalf("Inject: %v", err)
@@ -105,7 +117,7 @@ func TestPartitionByPIDIngress(t *testing.T) {
 	if got := tempestTables(t, tp.server); len(got) != 1 || got[0] != st.Table {
 		t.Errorf("tables in the server namespace = %v, want [%s]", got, st.Table)
 	}
-	if tp.connects(t, 8081) {
+	if !tp.cut(t, 8081) {
 		t.Error("8081 connects during the partition")
 	}
 	if !tp.connects(t, 8082) {
@@ -133,7 +145,7 @@ func TestLossDropsAboutThePercent(t *testing.T) {
 	}
 	d := &Driver{}
 	ctx := within(t, time.Minute)
-	st, err := d.Inject(ctx, "run-loss", "loss", 1, Spec{Action: Loss, Percent: 30, Direction: Egress,
+	st, err := d.Inject(ctx, runID("run-loss"), "loss", 1, Spec{Action: Loss, Percent: 30, Direction: Egress,
 		Namespace: tp.client, Protocol: UDP, Destination: Endpoint{CIDRs: []string{serverIP + "/32"}, Ports: []int{9000}}})
 	if err != nil {
 		t.Fatalf("Inject: %v", err)
@@ -172,7 +184,7 @@ func TestBandwidthCapsTheRate(t *testing.T) {
 			}
 			d := &Driver{}
 			ctx := within(t, time.Minute)
-			st, err := d.Inject(ctx, "run-bw", "slow", 1, spec)
+			st, err := d.Inject(ctx, runID("run-bw"), "slow", 1, spec)
 			if err != nil {
 				t.Fatalf("Inject: %v", err)
 			}
@@ -249,7 +261,7 @@ func TestOperatorObjectsSurvive(t *testing.T) {
 
 	d := &Driver{}
 	ctx := within(t, time.Minute)
-	_, err = d.Inject(ctx, "run-op", "tbf", 1, Spec{Action: Bandwidth, Rate: "1mbit", Shaper: TBF, Interface: "eth0", Namespace: tp.client})
+	_, err = d.Inject(ctx, runID("run-op"), "tbf", 1, Spec{Action: Bandwidth, Rate: "1mbit", Shaper: TBF, Interface: "eth0", Namespace: tp.client})
 	requireKind(t, err, errkind.Refused)
 	if !strings.Contains(err.Error(), "htb 1:") {
 		t.Errorf("refusal %q does not name the operator's qdisc", err)
@@ -265,14 +277,14 @@ func TestOperatorObjectsSurvive(t *testing.T) {
 		{Action: Bandwidth, Rate: "10mbit", Interface: "eth0", Namespace: tp.client},
 		{Action: Loss, Percent: 50, Namespace: tp.client},
 	} {
-		st, err := d.Inject(ctx, "run-op", "f", i+1, spec)
+		st, err := d.Inject(ctx, runID("run-op"), "f", i+1, spec)
 		if err != nil {
 			t.Fatalf("Inject %s: %v", spec.Action, err)
 		}
 		states = append(states, st)
 	}
 	operatorIntact("after the injects")
-	if tp.connects(t, 8081) {
+	if !tp.cut(t, 8081) {
 		t.Error("the partition has no effect next to the operator's accept rule")
 	}
 	for _, st := range states {
@@ -293,11 +305,11 @@ func TestInjectTwiceIsOneInjection(t *testing.T) {
 	d := &Driver{}
 	ctx := within(t, time.Minute)
 	spec := Spec{Action: Loss, Percent: 10, Namespace: tp.client}
-	st1, err := d.Inject(ctx, "run-twice", "f", 1, spec)
+	st1, err := d.Inject(ctx, runID("run-twice"), "f", 1, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st2, err := d.Inject(ctx, "run-twice", "f", 1, spec)
+	st2, err := d.Inject(ctx, runID("run-twice"), "f", 1, spec)
 	if err != nil {
 		t.Fatalf("second Inject: %v", err)
 	}
@@ -321,7 +333,7 @@ func TestRevertWhatIsGone(t *testing.T) {
 	tp := newTopo(t)
 	d := &Driver{}
 	ctx := within(t, time.Minute)
-	st, err := d.Inject(ctx, "run-gone", "f", 1, Spec{Action: Partition, Namespace: tp.client})
+	st, err := d.Inject(ctx, runID("run-gone"), "f", 1, Spec{Action: Partition, Namespace: tp.client})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +370,7 @@ func TestInjectNamesTheMissingThing(t *testing.T) {
 		{Spec{Action: Partition, Namespace: tp.client, Interface: "nosuch0"}, errkind.UnknownTarget, "interface"},
 		{Spec{Action: Loss, Percent: 130, Namespace: tp.client}, errkind.InvalidSpec, "percent"},
 	} {
-		_, err := d.Inject(ctx, "run-bad", "f", 1, tc.spec)
+		_, err := d.Inject(ctx, runID("run-bad"), "f", 1, tc.spec)
 		requireKind(t, err, tc.kind)
 		requireMentions(t, err, tc.field)
 	}

@@ -17,13 +17,13 @@ func TestLeftoversAfterACrash(t *testing.T) {
 	d := &Driver{}
 	ctx := within(t, time.Minute)
 	// "Crash": the states are dropped on the floor.
-	if _, err := d.Inject(ctx, "run-crashed", "cut", 3, Spec{Action: Partition, Namespace: tp.client, Destination: Endpoint{Ports: []int{8081}}}); err != nil {
+	if _, err := d.Inject(ctx, runID("run-crashed"), "cut", 3, Spec{Action: Partition, Namespace: tp.client, Destination: Endpoint{Ports: []int{8081}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Inject(ctx, "run-crashed", "slow", 1, Spec{Action: Bandwidth, Rate: "1mbit", Shaper: TBF, Interface: "eth0", Namespace: tp.client}); err != nil {
+	if _, err := d.Inject(ctx, runID("run-crashed"), "slow", 1, Spec{Action: Bandwidth, Rate: "1mbit", Shaper: TBF, Interface: "eth0", Namespace: tp.client}); err != nil {
 		t.Fatal(err)
 	}
-	other, err := d.Inject(ctx, "run-other", "cut", 1, Spec{Action: Loss, Percent: 1, Namespace: tp.client})
+	other, err := d.Inject(ctx, runID("run-other"), "cut", 1, Spec{Action: Loss, Percent: 1, Namespace: tp.client})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,22 +36,22 @@ func TestLeftoversAfterACrash(t *testing.T) {
 	for _, l := range found {
 		byTable[l.Table] = l
 	}
-	cut, ok := byTable[TableName("run-crashed", "cut", 3)]
-	if !ok || cut.Marker.Run != "run-crashed" || cut.Marker.Fault != "cut" || cut.Marker.Injection != 3 {
+	cut, ok := byTable[TableName(runID("run-crashed"), "cut", 3)]
+	if !ok || cut.Marker.Run != runID("run-crashed") || cut.Marker.Fault != "cut" || cut.Marker.Injection != 3 {
 		t.Errorf("Leftovers = %+v, want run-crashed's cut #3", found)
 	}
-	slow := byTable[TableName("run-crashed", "slow", 1)]
+	slow := byTable[TableName(runID("run-crashed"), "slow", 1)]
 	if slow.Marker.Qdisc == nil || slow.Marker.Qdisc.Kind != "tbf" || slow.Marker.Qdisc.Link != "eth0" {
 		t.Errorf("the tbf leftover's marker does not name its qdisc: %+v", slow.Marker)
 	}
 	if len(found) != 3 {
 		t.Errorf("Leftovers = %d tables, want 3", len(found))
 	}
-	if tp.connects(t, 8081) {
+	if !tp.cut(t, 8081) {
 		t.Fatal("the leftover partition has no effect")
 	}
 
-	removed, err := d.CleanupRun(ctx, Target{Name: tp.client}, "run-crashed")
+	removed, err := d.CleanupRun(ctx, Target{Name: tp.client}, runID("run-crashed"))
 	if err != nil {
 		t.Fatalf("CleanupRun: %v", err)
 	}
@@ -68,10 +68,10 @@ func TestLeftoversAfterACrash(t *testing.T) {
 		t.Error("8081 still cut after CleanupRun")
 	}
 	// Cleanup again finds nothing and succeeds.
-	if removed, err := d.CleanupRun(ctx, Target{Name: tp.client}, "run-crashed"); err != nil || len(removed) != 0 {
+	if removed, err := d.CleanupRun(ctx, Target{Name: tp.client}, runID("run-crashed")); err != nil || len(removed) != 0 {
 		t.Errorf("second CleanupRun = %+v, %v", removed, err)
 	}
-	if removed, err := d.CleanupRunEverywhere(ctx, "run-other"); err != nil || len(removed) != 1 {
+	if removed, err := d.CleanupRunEverywhere(ctx, runID("run-other")); err != nil || len(removed) != 1 {
 		t.Errorf("CleanupRunEverywhere = %+v, %v; want run-other's table", removed, err)
 	}
 	// Reverting a state whose table CleanupRun took is a no-op.
