@@ -9,7 +9,8 @@
 // errors name the field: "destination.cidrs[1]: ..."), and a Driver whose
 // Inject returns a State of exactly what it added, whose Revert removes
 // exactly that, and whose Leftovers and CleanupRun find and remove what a
-// crashed worker left, by run.
+// crashed worker left, by run, in one namespace or (CleanupRunEverywhere)
+// in every namespace on the host.
 //
 // # What an injection adds
 //
@@ -71,8 +72,11 @@
 //   - Errors: a bad spec is errkind.InvalidSpec, a missing namespace, pid
 //     or interface errkind.UnknownTarget, a permission problem
 //     errkind.Forbidden, a guard errkind.Refused; each names its field.
-//   - Every method checks ctx between its netlink calls, each of which is
-//     bounded by the kernel's answer.
+//   - RevertInjection reverts from the request alone (spec, run, fault,
+//     injection), for an Inject whose State was lost: the table name is
+//     derived from them, the qdisc read from the table's marker.
+//   - Every method checks ctx before it changes anything; each netlink
+//     call after that is bounded by the kernel's answer (milliseconds).
 //
 // Kernel needs: nf_tables with the inet family, numgen, limit and
 // counter expressions; sch_tbf for shaper tbf. It needs CAP_NET_ADMIN in

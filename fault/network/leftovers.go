@@ -68,6 +68,28 @@ func (d *Driver) Leftovers(ctx context.Context, t Target) ([]Leftover, error) {
 	return out, nil
 }
 
+// RevertInjection reverts an injection whose State was lost (an Inject
+// whose outcome is unknown): it finds the table TableName(runID,
+// faultName, injection) in the namespace spec names, and its qdisc from
+// the table's marker, and reverts them as Revert does. A namespace or
+// table that does not exist is already reverted.
+func (d *Driver) RevertInjection(ctx context.Context, spec Spec, runID, faultName string, injection int) error {
+	found, err := d.Leftovers(ctx, Target{Name: spec.Namespace, PID: spec.PID})
+	if kind, _ := errkind.TypeOf(err); kind == errkind.UnknownTarget {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	table := TableName(runID, faultName, injection)
+	for _, l := range found {
+		if l.Table == table {
+			return d.Revert(ctx, l.State())
+		}
+	}
+	return nil
+}
+
 // CleanupRun reverts every leftover of run runID in t's namespace (as
 // Revert does: the table, and the qdisc its marker names if still ours)
 // and returns those it removed; one failing removal does not stop the

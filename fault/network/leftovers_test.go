@@ -107,3 +107,34 @@ func hasTBF(t *testing.T, ns string) bool {
 	}
 	return false
 }
+
+// An Inject whose result was lost is reverted from the request alone.
+func TestRevertInjectionWithoutState(t *testing.T) {
+	tp := newTopo(t)
+	d := &Driver{}
+	ctx := within(t, time.Minute)
+	spec := Spec{Action: Bandwidth, Rate: "1mbit", Shaper: TBF, Interface: "eth0", Namespace: tp.client}
+	if _, err := d.Inject(ctx, runID("run-lost"), "slow", 2, spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.RevertInjection(ctx, spec, runID("run-lost"), "slow", 1); err != nil {
+		t.Fatalf("RevertInjection of another injection: %v", err)
+	}
+	if got := tempestTables(t, tp.client); len(got) != 1 {
+		t.Fatalf("reverting injection 1 touched injection 2: tables %v", got)
+	}
+	for range 2 {
+		if err := d.RevertInjection(ctx, spec, runID("run-lost"), "slow", 2); err != nil {
+			t.Fatalf("RevertInjection: %v", err)
+		}
+	}
+	if got := tempestTables(t, tp.client); len(got) != 0 {
+		t.Errorf("tables left: %v", got)
+	}
+	if hasTBF(t, tp.client) {
+		t.Error("tbf qdisc left")
+	}
+	if err := d.RevertInjection(ctx, Spec{Action: Partition, Namespace: "tempest-no-such-ns"}, "r", "f", 1); err != nil {
+		t.Errorf("RevertInjection in a missing namespace: %v", err)
+	}
+}
