@@ -7,6 +7,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
 
 	"github.com/tempest-chaos/tempest/starter"
 )
@@ -105,6 +106,7 @@ func (h *harness) dropWorker(w *workerProc) {
 // pendingOn is an activity a worker was running when it was killed.
 type pendingOn struct {
 	wfID, runID, activityID, activityType string
+	attempt                               int32 // the attempt the worker ran
 }
 
 // runningWorkflows lists the open experiments and their open children.
@@ -142,7 +144,7 @@ func (h *harness) activitiesOn(ctx context.Context, identity string) []pendingOn
 		}
 		for _, pa := range d.GetPendingActivities() {
 			if pa.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED && strings.HasPrefix(pa.GetLastWorkerIdentity(), identity) {
-				out = append(out, pendingOn{wf[0], wf[1], pa.GetActivityId(), pa.GetActivityType().GetName()})
+				out = append(out, pendingOn{wf[0], wf[1], pa.GetActivityId(), pa.GetActivityType().GetName(), pa.GetAttempt()})
 			}
 		}
 	}
@@ -181,49 +183,98 @@ func (h *harness) killWorker(ctx context.Context) {
 		h.measures.Add(1)
 		go func() {
 			defer h.measures.Done()
-			if d, ok := h.waitProgress(ctx, p, w.identity(), killed); ok {
+			if m, ok := h.waitProgress(ctx, p, w.identity(), killed); ok {
 				h.mu.Lock()
-				h.kill2prog = append(h.kill2prog, d)
-				h.killMeasures = append(h.killMeasures, Measure{At: killed.Sub(h.start).Round(time.Millisecond), D: d})
+				h.kill2prog = append(h.kill2prog, m.D)
+				h.killMeasures = append(h.killMeasures, m)
 				h.mu.Unlock()
-				h.logf("progress after the kill of worker-%d: %s %s in %s", w.id, p.wfID, p.activityType, d.Round(time.Millisecond))
+				h.logf("progress after the kill of worker-%d: %s %s in %s (attempt %d ran attempt %d after a %s retry interval; %d attempt(s) lost, %d of them to the dead worker)",
+					w.id, p.wfID, p.activityType, m.D.Round(time.Millisecond), m.Attempt, m.RanAttempt, m.Backoff, m.Lost, m.ToDead)
 			}
 		}()
 	}
 }
 
-// waitProgress polls the activity until it runs again on another worker
-// or is gone (done, or its workflow closed).
-func (h *harness) waitProgress(ctx context.Context, p pendingOn, dead string, killed time.Time) (time.Duration, bool) {
-	deadline := killed.Add(2 * time.Minute)
+// waitProgress polls the activity until an attempt of it runs on another
+// worker, or it is gone (done, or its workflow closed). An attempt started
+// on another worker counts once it is seen running there (a heartbeat
+// after its start) or it is done: an attempt started but never run (handed
+// to a poll the network cut holds, or to the dead worker's own poll) is
+// counted as lost, and the wait goes on for the next one. The figure is
+// the kill to the start of the attempt that ran.
+func (h *harness) waitProgress(ctx context.Context, p pendingOn, dead string, killed time.Time) (Measure, bool) {
+	m := Measure{At: killed.Sub(h.start).Round(time.Millisecond), Activity: p.activityType, Attempt: p.attempt}
+	var cand time.Time // start of an attempt on another worker, not yet seen running
+	var candAttempt int32
+	seen := map[int32]bool{} // attempts seen started after the kill
+	deadline := killed.Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		d, err := h.c.DescribeWorkflowExecution(dctx, p.wfID, p.runID)
 		cancel()
 		now := time.Now()
-		if err == nil {
-			if d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-				return 0, false // closed (aborted, terminated): not a measure of failover
+		if err != nil {
+			sleep(ctx, 100*time.Millisecond)
+			continue
+		}
+		if d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			if !cand.IsZero() { // started elsewhere; it may have run
+				m.D, m.RanAttempt, m.Backoff = cand.Sub(killed), candAttempt, retryInterval(candAttempt)
+				return m, true
 			}
-			found := false
-			for _, pa := range d.GetPendingActivities() {
-				if pa.GetActivityId() != p.activityID {
-					continue
-				}
-				found = true
-				if pa.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED && !strings.HasPrefix(pa.GetLastWorkerIdentity(), dead) &&
-					pa.GetLastStartedTime().AsTime().After(killed) {
-					return pa.GetLastStartedTime().AsTime().Sub(killed), true
-				}
+			return m, false // closed (aborted, terminated): not a measure of failover
+		}
+		var pa *workflowpb.PendingActivityInfo
+		for _, x := range d.GetPendingActivities() {
+			if x.GetActivityId() == p.activityID {
+				pa = x
 			}
-			if !found {
-				return now.Sub(killed), true
+		}
+		if pa == nil { // done
+			if !cand.IsZero() {
+				m.D, m.RanAttempt, m.Backoff = cand.Sub(killed), candAttempt, retryInterval(candAttempt)
+			} else {
+				m.D = now.Sub(killed)
 			}
+			return m, true
+		}
+		started := pa.GetLastStartedTime().AsTime()
+		if !cand.IsZero() && pa.GetAttempt() > candAttempt { // that attempt never ran
+			m.Lost++
+			cand = time.Time{}
+		}
+		if pa.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED && started.After(killed) && !seen[pa.GetAttempt()] {
+			seen[pa.GetAttempt()] = true
+			if strings.HasPrefix(pa.GetLastWorkerIdentity(), dead) {
+				m.Lost++
+				m.ToDead++
+			} else {
+				cand, candAttempt = started, pa.GetAttempt()
+			}
+		}
+		if !cand.IsZero() && pa.GetLastHeartbeatTime().AsTime().After(cand) {
+			m.D, m.RanAttempt, m.Backoff = cand.Sub(killed), candAttempt, retryInterval(candAttempt)
+			return m, true
 		}
 		sleep(ctx, 100*time.Millisecond)
 	}
-	h.globalf("no progress within 2m of a worker kill: %s %s", p.wfID, p.activityType)
-	return 0, false
+	h.globalf("no progress within 3m of a worker kill: %s %s", p.wfID, p.activityType)
+	return m, false
+}
+
+// retryInterval is the wait before attempt n of an activity under the
+// engine's retry policy (workflows/options.go: 1 s, doubling, at most
+// 30 s). The server's own figure (PendingActivityInfo's
+// CurrentRetryInterval) is not set after a heartbeat timeout.
+func retryInterval(n int32) time.Duration {
+	if n < 2 {
+		return 0
+	}
+	d := time.Second
+	for i := int32(2); i < n && d < 30*time.Second; i++ {
+		d *= 2
+	}
+	return min(d, 30*time.Second)
 }
 
 // restartServer kills -9 the Temporal server and starts it again on the
@@ -242,6 +293,7 @@ func (h *harness) restartServer(ctx context.Context) {
 	d := time.Since(killed)
 	h.mu.Lock()
 	h.downtime = append(h.downtime, d)
+	h.outages = append(h.outages, Outage{Kind: ActServerRestart, From: killed.Sub(h.start), To: time.Since(h.start)})
 	h.mu.Unlock()
 	h.action(ActServerRestart, "pid %d killed, down %s, pid %d serving after %s", old.pid(), down.Round(time.Millisecond), h.server.current().pid(), d.Round(time.Millisecond))
 }
@@ -254,9 +306,13 @@ func (h *harness) cutNetwork(ctx context.Context) {
 	}
 	d := h.between(h.cfg.CutMin, h.cfg.CutMax)
 	h.action(kind, "for %s", d.Round(time.Millisecond))
+	from := time.Since(h.start)
 	h.proxy.SetMode(mode)
 	sleep(ctx, d)
 	h.proxy.SetMode(ProxyPass)
+	h.mu.Lock()
+	h.outages = append(h.outages, Outage{Kind: kind, From: from, To: time.Since(h.start)})
+	h.mu.Unlock()
 	h.logf("network restored")
 }
 
@@ -282,10 +338,14 @@ func (h *harness) freezeWorker(ctx context.Context) {
 	for _, p := range inflight {
 		names = append(names, p.wfID+"/"+p.activityType)
 	}
+	from := time.Since(h.start)
 	_ = syscall.Kill(w.pid(), syscall.SIGSTOP)
 	h.action(ActFreeze, "worker-%d pid %d for %s, in flight: %v", w.id, w.pid(), d.Round(time.Millisecond), names)
 	sleep(context.WithoutCancel(ctx), d)
 	_ = syscall.Kill(w.pid(), syscall.SIGCONT)
+	h.mu.Lock()
+	h.outages = append(h.outages, Outage{Kind: ActFreeze, From: from, To: time.Since(h.start)})
+	h.mu.Unlock()
 }
 
 // pickRunning picks a running experiment, preferring (for up to wait) one
@@ -332,6 +392,7 @@ func (h *harness) abortOne(ctx context.Context) {
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	_, err := starter.Attach(h.c, a.rec.ID, a.rec.RunID).Abort(actx, "chaosengine: abort")
 	cancel()
+	accepted := time.Since(sent)
 	state := "accepted"
 	if err != nil {
 		state = "unknown"
@@ -359,8 +420,10 @@ func (h *harness) abortOne(ctx context.Context) {
 					d := e.At.Sub(sent)
 					h.mu.Lock()
 					h.abort2rev = append(h.abort2rev, d)
+					h.abortMeas = append(h.abortMeas, AbortMeasure{ID: a.rec.ID, At: sent.Sub(h.start).Round(time.Millisecond),
+						Accepted: accepted.Round(time.Millisecond), D: d})
 					h.mu.Unlock()
-					h.logf("abort of %s: fault reverted after %s", a.rec.ID, d.Round(time.Millisecond))
+					h.logf("abort of %s: fault reverted after %s (the abort call returned after %s)", a.rec.ID, d.Round(time.Millisecond), accepted.Round(time.Millisecond))
 					return
 				}
 			}

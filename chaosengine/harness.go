@@ -99,6 +99,8 @@ type harness struct {
 	kill2prog    []time.Duration
 	killMeasures []Measure
 	abort2rev    []time.Duration
+	abortMeas    []AbortMeasure
+	outages      []Outage
 	downtime     []time.Duration
 	unmeasured   map[string]int
 	killedDuring map[string]int // activity type in flight on a killed worker -> count

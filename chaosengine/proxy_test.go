@@ -111,3 +111,47 @@ func TestProxyModes(t *testing.T) {
 		t.Fatalf("pass after reset: %v", err)
 	}
 }
+
+// A client that goes away (a worker killed -9: its kernel closes the
+// socket) must not leave the proxy's server-side connection open: the
+// server would keep the dead worker's long polls and could hand them tasks.
+func TestProxyClosesServerSideWhenClientGoes(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	p, err := NewProxy("127.0.0.1:0", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s net.Conn
+	select {
+	case s = <-accepted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the proxy did not dial the server")
+	}
+	defer s.Close()
+	// The client goes with unread data in its buffer: its kernel sends RST.
+	if _, err := s.Write([]byte("task\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	c.Close()
+	_ = s.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := s.Read(make([]byte, 16)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("server side after the client went: %v, want it closed", err)
+	}
+}

@@ -42,11 +42,65 @@ func (s Stats) String() string {
 	return fmt.Sprintf("p50 %s, p99 %s, max %s (n=%d)", r(s.P50), r(s.P99), r(s.Max), s.N)
 }
 
-// Measure is one failover: a worker killed At (since the run began), its
-// activity running elsewhere D later.
+// Measure is one failover: a worker killed At (since the run began) while
+// running attempt Attempt of Activity; attempt RanAttempt of it started on
+// another worker, and ran there, D later (RanAttempt 0: the activity was
+// found done). Backoff is the retry interval before RanAttempt (the retry
+// policy's, growing with the attempt number); Lost counts the attempts in
+// between that started but never ran (handed to a poll held by a network
+// cut or a frozen worker, or, ToDead of them, to the dead worker's own
+// poll). Overlap names the outage (cut, server restart, freeze) whose span,
+// plus the time workers take to poll again, met [At, At+D].
 type Measure struct {
-	At time.Duration `json:"at"`
-	D  time.Duration `json:"d"`
+	At         time.Duration `json:"at"`
+	D          time.Duration `json:"d"`
+	Activity   string        `json:"activity,omitempty"`
+	Attempt    int32         `json:"attempt,omitempty"`
+	RanAttempt int32         `json:"ranAttempt,omitempty"`
+	Backoff    time.Duration `json:"backoff,omitempty"`
+	Lost       int           `json:"lost,omitempty"`
+	ToDead     int           `json:"toDead,omitempty"`
+	Overlap    string        `json:"overlap,omitempty"`
+}
+
+// AbortMeasure is one abort sent At (since the run began) to a run whose
+// fault was in place: the call returned Accepted later, the target's
+// ledger showed the fault reverted D later. Overlap as in Measure.
+type AbortMeasure struct {
+	ID       string        `json:"id"`
+	At       time.Duration `json:"at"`
+	Accepted time.Duration `json:"accepted"`
+	D        time.Duration `json:"d"`
+	Overlap  string        `json:"overlap,omitempty"`
+}
+
+// Outage is a span during which workers could not reach the server (a
+// network cut, a server restart: From is the kill) or one worker was
+// frozen.
+type Outage struct {
+	Kind string        `json:"kind"`
+	From time.Duration `json:"from"`
+	To   time.Duration `json:"to"`
+}
+
+// repollWithin is how long after an outage workers may take to poll again:
+// the Go SDK retries a failed poll (and gRPC a failed connect) with
+// exponential backoff from 200 ms up to 10 s.
+const repollWithin = 10 * time.Second
+
+// overlap names the first outage that met [from, to] (a cut or a restart
+// with repollWithin after it).
+func overlap(outages []Outage, from, to time.Duration) string {
+	for _, o := range outages {
+		end := o.To
+		if o.Kind != ActFreeze {
+			end += repollWithin
+		}
+		if o.From <= to && end >= from {
+			return fmt.Sprintf("%s %s-%s", o.Kind, o.From.Round(100*time.Millisecond), o.To.Round(100*time.Millisecond))
+		}
+	}
+	return ""
 }
 
 // Report is what a run found.
@@ -75,11 +129,25 @@ type Report struct {
 
 	KillToProgress Stats `json:"killToProgress"`
 	// KillToProgressIsolated leaves out the kills whose failover window
-	// saw a network cut, a server restart or a freeze begin.
-	KillToProgressIsolated Stats     `json:"killToProgressIsolated"`
-	KillMeasures           []Measure `json:"killMeasures"`
-	AbortToReverted        Stats     `json:"abortToReverted"`
-	ServerDowntime         Stats     `json:"serverDowntime"`
+	// met an outage (Measure.Overlap).
+	KillToProgressIsolated Stats `json:"killToProgressIsolated"`
+	// KillToProgressFirstRetry is the isolated kills whose activity ran
+	// again at its first retry interval (1 s) with no attempt lost: the
+	// figure against "heartbeat timeout + 1 s". KillToProgressLessBackoff
+	// is every isolated kill less its retry interval: how long the dead
+	// worker took to be noticed plus the dispatch.
+	KillToProgressFirstRetry  Stats     `json:"killToProgressFirstRetry"`
+	KillToProgressLessBackoff Stats     `json:"killToProgressLessBackoff"`
+	KillMeasures              []Measure `json:"killMeasures"`
+	// LostAttempts counts the attempts started after a kill that never
+	// ran; LostToDead those the dead worker's own identity started.
+	LostAttempts    int            `json:"lostAttempts"`
+	LostToDead      int            `json:"lostToDead"`
+	AbortToReverted Stats          `json:"abortToReverted"`
+	AbortIsolated   Stats          `json:"abortToRevertedIsolated"`
+	AbortMeasures   []AbortMeasure `json:"abortMeasures"`
+	Outages         []Outage       `json:"outages"`
+	ServerDowntime  Stats          `json:"serverDowntime"`
 
 	// LoadAvg is the machine's 1-minute load average during the chaos
 	// (mean and max of samples every 10 s), and its core count.
@@ -108,24 +176,32 @@ func (h *harness) report() *Report {
 		Cores:           runtime.NumCPU(),
 		KillMeasures:    h.killMeasures,
 	}
-	var isolated []time.Duration
-	for _, m := range h.killMeasures {
-		clean := true
-		for _, a := range h.actions {
-			disruptive := a.Kind == ActCutBlackhole || a.Kind == ActCutReset || a.Kind == ActServerRestart || a.Kind == ActFreeze
-			// A cut or freeze is logged as it begins; a server restart once it serves again.
-			begin := a.At
-			if a.Kind == ActServerRestart {
-				begin = a.At - 5*time.Second
-			}
-			if disruptive && begin <= m.At+m.D && a.At >= m.At {
-				clean = false
-			}
+	var isolated, first, less, abortIso []time.Duration
+	for i := range r.KillMeasures {
+		m := &r.KillMeasures[i]
+		m.Overlap = overlap(h.outages, m.At, m.At+m.D)
+		r.LostAttempts += m.Lost
+		r.LostToDead += m.ToDead
+		if m.Overlap != "" {
+			continue
 		}
-		if clean {
-			isolated = append(isolated, m.D)
+		isolated = append(isolated, m.D)
+		less = append(less, m.D-m.Backoff)
+		if m.RanAttempt > 0 && m.Backoff > 0 && m.Backoff <= time.Second && m.Lost == 0 {
+			first = append(first, m.D)
 		}
 	}
+	r.KillToProgressFirstRetry = stats(first)
+	r.KillToProgressLessBackoff = stats(less)
+	r.AbortMeasures, r.Outages = h.abortMeas, h.outages
+	for i := range r.AbortMeasures {
+		a := &r.AbortMeasures[i]
+		a.Overlap = overlap(h.outages, a.At, a.At+a.D)
+		if a.Overlap == "" {
+			abortIso = append(abortIso, a.D)
+		}
+	}
+	r.AbortIsolated = stats(abortIso)
 	r.KillToProgressIsolated = stats(isolated)
 	for _, l := range h.loadavg {
 		r.LoadAvgMean += l / float64(len(h.loadavg))
@@ -213,8 +289,12 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(tw, "leftovers\t%d\n", r.Leftovers)
 	fmt.Fprintf(tw, "double effective reverts\t%d\n", r.DoubleReverts)
 	fmt.Fprintf(tw, "worker kill -> activity on another worker\t%s; %d kill(s) found nothing in flight\n", r.KillToProgress, r.Unmeasured[ActWorkerKill])
-	fmt.Fprintf(tw, "  the same, no cut/restart/freeze in the window\t%s\n", r.KillToProgressIsolated)
+	fmt.Fprintf(tw, "  the same, no outage in the window\t%s\n", r.KillToProgressIsolated)
+	fmt.Fprintf(tw, "  of which at the first retry (1 s), no attempt lost\t%s\n", r.KillToProgressFirstRetry)
+	fmt.Fprintf(tw, "  no outage, less the retry interval\t%s\n", r.KillToProgressLessBackoff)
+	fmt.Fprintf(tw, "  attempts started after a kill that never ran\t%d (%d by the dead worker's identity)\n", r.LostAttempts, r.LostToDead)
 	fmt.Fprintf(tw, "abort -> fault reverted at the target\t%s; %d abort(s) had no fault in place\n", r.AbortToReverted, r.Unmeasured[ActAbort])
+	fmt.Fprintf(tw, "  the same, no outage in the window\t%s\n", r.AbortIsolated)
 	fmt.Fprintf(tw, "server kill -> serving again\t%s\n", r.ServerDowntime)
 	fmt.Fprintf(tw, "violations\t%d\n", len(r.Violations))
 	_ = tw.Flush()

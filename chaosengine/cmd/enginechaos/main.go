@@ -17,6 +17,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -131,6 +132,16 @@ func run() int {
 		*dir = d
 	}
 	cfg.Dir = *dir
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	// The harness's log (every chaos action, every measure) also stays
+	// beside the other logs.
+	if f, err := os.Create(filepath.Join(cfg.Dir, "harness.log")); err == nil {
+		defer f.Close()
+		cfg.Log = io.MultiWriter(os.Stdout, f)
+	}
 	fmt.Printf("enginechaos: work dir %s (logs of every process), seed %d\n", cfg.Dir, cfg.Seed)
 	bins, err := chaosengine.Build(ctx, *root, filepath.Join(cfg.Dir, "bin"))
 	if err != nil {
