@@ -68,6 +68,24 @@ func (d *Driver) Leftovers(ctx context.Context, t Target) ([]Leftover, error) {
 	return out, nil
 }
 
+// LeftoversEverywhere runs Leftovers in every namespace AllNamespaces
+// lists; namespaces that vanish meanwhile are skipped.
+func (d *Driver) LeftoversEverywhere(ctx context.Context) ([]Leftover, error) {
+	var out []Leftover
+	var errs []error
+	for _, t := range AllNamespaces() {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		got, err := d.Leftovers(ctx, t)
+		out = append(out, got...)
+		if kind, _ := errkind.TypeOf(err); err != nil && kind != errkind.UnknownTarget {
+			errs = append(errs, err)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
 // RevertInjection reverts an injection whose State was lost (an Inject
 // whose outcome is unknown): it finds the table TableName(runID,
 // faultName, injection) in the namespace spec names, and its qdisc from
@@ -123,16 +141,13 @@ func (d *Driver) CleanupRunEverywhere(ctx context.Context, runID string) ([]Left
 	var removed []Leftover
 	var errs []error
 	for _, t := range AllNamespaces() {
+		if err := ctx.Err(); err != nil {
+			return removed, errors.Join(append(errs, err)...)
+		}
 		got, err := d.CleanupRun(ctx, t, runID)
 		removed = append(removed, got...)
-		if err != nil {
-			if kind, _ := errkind.TypeOf(err); kind == errkind.UnknownTarget {
-				continue
-			}
+		if kind, _ := errkind.TypeOf(err); err != nil && kind != errkind.UnknownTarget {
 			errs = append(errs, err)
-		}
-		if ctx.Err() != nil {
-			break
 		}
 	}
 	return removed, errors.Join(errs...)

@@ -71,6 +71,17 @@ func TestLeftoversAfterACrash(t *testing.T) {
 	if removed, err := d.CleanupRun(ctx, Target{Name: tp.client}, runID("run-crashed")); err != nil || len(removed) != 0 {
 		t.Errorf("second CleanupRun = %+v, %v", removed, err)
 	}
+	everywhere, err := d.LeftoversEverywhere(ctx)
+	if err != nil {
+		t.Fatalf("LeftoversEverywhere: %v", err)
+	}
+	seen := false
+	for _, l := range everywhere {
+		seen = seen || (l.Table == other.Table && l.Namespace == other.Namespace)
+	}
+	if !seen {
+		t.Errorf("LeftoversEverywhere = %+v, want run-other's table among them", everywhere)
+	}
 	if removed, err := d.CleanupRunEverywhere(ctx, runID("run-other")); err != nil || len(removed) != 1 {
 		t.Errorf("CleanupRunEverywhere = %+v, %v; want run-other's table", removed, err)
 	}
