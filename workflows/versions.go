@@ -41,3 +41,8 @@ const (
 func runVersion(ctx workflow.Context) workflow.Version {
 	return workflow.GetVersion(ctx, versionChangeID, workflow.DefaultVersion, currentVersion)
 }
+
+// CurrentVersion is the workflow version new runs record (see above);
+// `tempest version` prints it, so an operator can tell which builds
+// a running experiment can be replayed by.
+const CurrentVersion = int(currentVersion)
