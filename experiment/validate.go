@@ -92,56 +92,45 @@ func (s *Spec) validate(path string) []FieldError {
 	return errs
 }
 
-// validateRevertBounds refuses a revert that could not finish within one
-// rollback attempt: a process restart's readiness wait
-// (process.restartTimeout) must be shorter than rollback.attemptTimeout,
-// or every attempt would be cut off before the restart could be judged.
+// validateRevertBounds refuses a fault whose own wait could outlast its
+// revert's bound:
+//   - a process restart's readiness wait (process.restartTimeout) must be
+//     shorter than rollback.attemptTimeout, or every attempt would be cut
+//     off before the restart could be judged;
+//   - a drain's timeout must be shorter than rollback.deadline: the
+//     rollback waits for an in-flight inject to resolve before it reverts
+//     it, so an abort during a slow drain could give up on the uncordon.
 func (s *Spec) validateRevertBounds(path string) []FieldError {
-	attempt := s.Rollback.AttemptTimeout
-	if attempt <= 0 {
-		attempt = DefaultRollbackAttempt
-	}
 	var errs []FieldError
 	for i, f := range s.Faults {
-		if f.Process == nil || len(f.Process.Restart) == 0 {
-			continue
+		p := index(field(path, "faults"), i)
+		if f.Process != nil && len(f.Process.Restart) > 0 {
+			errs = append(errs, shorterThan(field(p, "process.restartTimeout"), f.Process.RestartTimeout, DefaultRestartTimeout,
+				"spec.rollback.attemptTimeout", s.Rollback.AttemptTimeout, DefaultRollbackAttempt,
+				"a revert attempt must be able to wait for the restart")...)
 		}
-		restart := f.Process.RestartTimeout
-		if restart <= 0 {
-			restart = DefaultRestartTimeout
-		}
-		if restart >= attempt {
-			errs = append(errs, fieldErr(field(index(field(path, "faults"), i), "process.restartTimeout"),
-				"%s must be shorter than spec.rollback.attemptTimeout (%s): a revert attempt must be able to wait for the restart", restart, attempt))
-		}
-	}
-	return append(errs, s.validateDrainBounds(path)...)
-}
-
-// validateDrainBounds refuses a drain that could outlast its own revert:
-// the rollback waits for an in-flight inject to resolve before it reverts
-// it, so a drain's timeout must be shorter than spec.rollback.deadline, or
-// an abort during a slow drain could give up on the uncordon.
-func (s *Spec) validateDrainBounds(path string) []FieldError {
-	deadline := s.Rollback.Deadline
-	if deadline <= 0 {
-		deadline = DefaultRollbackDeadline
-	}
-	var errs []FieldError
-	for i, f := range s.Faults {
-		if f.NodeDrain == nil {
-			continue
-		}
-		drain := f.NodeDrain.Timeout
-		if drain <= 0 {
-			drain = DefaultDrainTimeout
-		}
-		if drain >= deadline {
-			errs = append(errs, fieldErr(field(index(field(path, "faults"), i), "nodeDrain.timeout"),
-				"%s must be shorter than spec.rollback.deadline (%s): the rollback waits for an in-flight drain before it uncordons", drain, deadline))
+		if f.NodeDrain != nil {
+			errs = append(errs, shorterThan(field(p, "nodeDrain.timeout"), f.NodeDrain.Timeout, DefaultDrainTimeout,
+				"spec.rollback.deadline", s.Rollback.Deadline, DefaultRollbackDeadline,
+				"the rollback waits for an in-flight drain before it uncordons")...)
 		}
 	}
 	return errs
+}
+
+// shorterThan refuses a duration (or its default) at path that is not
+// shorter than the bound (or its default) named boundName.
+func shorterThan(path string, d, dDefault Duration, boundName string, bound, boundDefault Duration, why string) []FieldError {
+	if d <= 0 {
+		d = dDefault
+	}
+	if bound <= 0 {
+		bound = boundDefault
+	}
+	if d < bound {
+		return nil
+	}
+	return []FieldError{fieldErr(path, "%s must be shorter than %s (%s): %s", d, boundName, bound, why)}
 }
 
 // uniqueName records name at path and reports an earlier use.
