@@ -82,7 +82,7 @@ func newRootCommand() *cobra.Command {
 	abort := newAbortCommand(g)
 	defaultExample(abort, `  tempest abort tempest-process-kill-1a2b3c4d --reason "big red button"
   tempest abort WORKFLOW-ID --reason "checkout errors" --timeout 30s`)
-	root.AddCommand(run, newValidateCommand(), status, abort, worker, dev, cleanup, newVersionCommand())
+	root.AddCommand(run, newValidateCommand(), status, abort, worker, dev, cleanup, newReportCommand(g), newVersionCommand())
 	for _, cmd := range root.Commands() {
 		retireFlags(cmd, g)
 	}

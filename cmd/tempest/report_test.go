@@ -1,0 +1,34 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestReportFormat(t *testing.T) {
+	for _, tc := range []struct {
+		format, path, want, err string
+	}{
+		{"", "", "md", ""},
+		{"", "out/r.HTML", "html", ""},
+		{"", "r.md", "md", ""},
+		{"", "tempest.xml", "junit", ""},
+		{"", "r.json", "json", ""},
+		{"junit", "r.txt", "junit", ""},
+		{"", "r.txt", "", "does not say one"},
+		{"pdf", "", "", "want html, md, junit or json"},
+	} {
+		got, err := reportFormat(tc.format, tc.path)
+		if got != tc.want || (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("reportFormat(%q, %q) = %q, %v; want %q, error %q", tc.format, tc.path, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+// TestReportBadFormat: a bad format fails before any server is asked.
+func TestReportBadFormat(t *testing.T) {
+	_, stderr, code := execute(t, "report", "--address", "127.0.0.1:1", "--format", "pdf", "some-id")
+	if code != exitErrored || !strings.Contains(stderr, "--format") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
