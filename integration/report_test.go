@@ -203,3 +203,39 @@ spec:
 		}
 	}
 }
+
+// TestRunWritesReport: `tempest run --report FILE.md` writes the report
+// of the run it waited for.
+func TestRunWritesReport(t *testing.T) {
+	tempest, targetBin := binaries(t)
+	e := newEnv(t)
+	e.inProcessWorker(t, "it-run-report")
+	tg := startTarget(t, targetBin)
+	spec := filepath.Join(t.TempDir(), "spec.yaml")
+	if err := os.WriteFile(spec, []byte(fmt.Sprintf(`kind: Experiment
+metadata: {name: run-report}
+spec:
+  faults:
+    - name: pause-target
+      duration: 1s
+      process: {selector: {port: %d}, action: pause}
+`, tg.port)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "report.md")
+	cmd := exec.Command(tempest, "run", "--address", e.srv.FrontendAddress(), "--task-queue", "it-run-report", "--report", path, spec)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("tempest run: %v\n%s", err, out)
+	}
+	md, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v; output:\n%s", err, out)
+	}
+	if !strings.Contains(string(md), "`run-report`: Passed") || !strings.Contains(string(md), "| pause-target | 1 | `pid/") {
+		t.Errorf("report:\n%s", md)
+	}
+	if !strings.Contains(string(out), "Report: "+path) {
+		t.Errorf("run did not say where the report is:\n%s", out)
+	}
+}

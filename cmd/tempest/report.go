@@ -199,3 +199,42 @@ func historyEvents(ctx context.Context, c client.Client, e runreport.Execution) 
 	}
 	return events, nil
 }
+
+// addReportFlag registers `tempest run --report FILE`; FILE's extension
+// says the format, checked before the run starts.
+func addReportFlag(cmd *cobra.Command, path *string) {
+	cmd.Flags().Var((*reportPath)(path), "report", "when the run has ended, write its report to this file, in the format of its extension: .html (charts), .md, .xml (JUnit) or .json, as `tempest report` does (not with --detach)")
+}
+
+// reportPath is a --report file whose extension names a format.
+type reportPath string
+
+func (p *reportPath) String() string { return string(*p) }
+func (p *reportPath) Type() string   { return "file" }
+
+func (p *reportPath) Set(s string) error {
+	if _, err := reportFormat("", s); err != nil {
+		return fmt.Errorf("want a file ending in .html, .md, .xml or .json")
+	}
+	*p = reportPath(s)
+	return nil
+}
+
+// writeRunReport writes the report of the run that `tempest run` just
+// waited for to path, saying so on notes; a failure is said on stderr and
+// does not change the run's exit code.
+func writeRunReport(ctx context.Context, c client.Client, id, runID, link, path string, notes, stderr io.Writer) {
+	format, err := reportFormat("", path)
+	if err == nil {
+		var r runreport.Run
+		r, err = readReport(ctx, c, id, runID, func(string, string) string { return link })
+		if err == nil {
+			err = writeReport(r, format, path, nil)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tempest: report: %v\n", err)
+		return
+	}
+	fmt.Fprintf(notes, "Report: %s\n", path)
+}

@@ -32,3 +32,13 @@ func TestReportBadFormat(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestRunReportFlag: run --report refuses a file whose extension names no
+// format before anything starts.
+func TestRunReportFlag(t *testing.T) {
+	spec := writeFile(t, "spec.yaml", "kind: Experiment\nmetadata: {name: x}\nspec: {}\n")
+	_, stderr, code := execute(t, "run", "--address", "127.0.0.1:1", "--report", "r.txt", spec)
+	if code != exitErrored || !strings.Contains(stderr, ".html, .md, .xml or .json") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}

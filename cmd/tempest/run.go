@@ -27,6 +27,8 @@ type runFlags struct {
 	uiURL string
 	// set are the spec's parameters (--set KEY=VALUE).
 	set []string
+	// report is where --report writes the run's report ("": nowhere).
+	report string
 }
 
 func newRunCommand(g *globalFlags) *cobra.Command {
@@ -65,6 +67,7 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 	cmd.Flags().DurationVar(&f.abortWait, "abort-timeout", defaultAbortWait, "on Ctrl-C, how long to wait for a worker to answer the abort before sending it as a signal")
 	addUIURLFlag(cmd, &f.uiURL)
 	addSetFlag(cmd, &f.set)
+	addReportFlag(cmd, &f.report)
 	return cmd
 }
 
@@ -124,6 +127,9 @@ func runExperiment(ctx context.Context, g *globalFlags, f *runFlags, exp experim
 	}
 	if err != nil {
 		return err
+	}
+	if f.report != "" {
+		writeRunReport(context.WithoutCancel(ctx), sess.client, run.ID, run.RunID, link, f.report, progress, stderr)
 	}
 	if sess.embedded && !f.exit && isTerminal(os.Stdin) && link != "" {
 		fmt.Fprintf(progress, "The Temporal UI stays up at %s until Ctrl-C.\n", sess.uiBase)
