@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/tempest-chaos/tempest/fault"
+	"github.com/tempest-chaos/tempest/metrics"
 	"github.com/tempest-chaos/tempest/probe"
 	"github.com/tempest-chaos/tempest/secret"
 )
@@ -31,4 +32,9 @@ type Activities struct {
 	// Timelines reads what a run's faults actually did, for load phases and
 	// OnChaos windows; nil keeps the planned windows.
 	Timelines TimelineReader
+	// Metrics receives injections, reverts, probe observations and load
+	// requests; nil records nothing.
+	Metrics metrics.Recorder
 }
+
+func (a *Activities) metrics() metrics.Recorder { return metrics.Or(a.Metrics) }

@@ -42,11 +42,14 @@ func (a *Activities) Inject(ctx context.Context, req fault.Request) (InjectResul
 	}
 	state, err := impl.Inject(ctx, req)
 	if err != nil {
+		a.metrics().Injected(req, err)
 		// The pending ledger entry stays: a failed inject may have changed
 		// something, and the watchdog reverts it once the run has ended.
 		return InjectResult{}, partial(state, classify(fmt.Errorf("inject %q into %s: %w", req.Fault.Name, req.Target.ID, err)))
 	}
-	if err := a.settle(ctx, impl, req, state); err != nil {
+	err = a.settle(ctx, impl, req, state)
+	a.metrics().Injected(req, err)
+	if err != nil {
 		return InjectResult{}, classify(err)
 	}
 	return InjectResult{State: state, At: time.Now()}, nil
@@ -70,6 +73,7 @@ func (a *Activities) Revert(ctx context.Context, in RevertInput) (time.Time, err
 	} else if gone {
 		// Nothing a host fault did survives its host's reboot.
 		a.forget(in.Request)
+		a.metrics().Reverted(in.Request, nil)
 		return time.Now(), nil
 	}
 	beats := startPulse(ctx, nil)
@@ -77,7 +81,9 @@ func (a *Activities) Revert(ctx context.Context, in RevertInput) (time.Time, err
 	if err := a.fence(ctx, in.Request); err != nil { // before acting: a late inject then changes nothing
 		return time.Time{}, classify(err)
 	}
-	if err := impl.Revert(ctx, in.Request, in.State); err != nil {
+	err = impl.Revert(ctx, in.Request, in.State)
+	a.metrics().Reverted(in.Request, err)
+	if err != nil {
 		return time.Time{}, classify(fmt.Errorf("revert %q on %s: %w", in.Request.Fault.Name, in.Request.Target.ID, err))
 	}
 	a.forget(in.Request)

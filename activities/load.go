@@ -10,6 +10,7 @@ import (
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/load"
+	"github.com/tempest-chaos/tempest/metrics"
 )
 
 // LoadInput runs the experiment's load.
@@ -45,6 +46,7 @@ func (a *Activities) GenerateLoad(ctx context.Context, in LoadInput) (experiment
 	beats.Say(sayLoad)
 	defer beats.Stop()
 	var last load.Progress
+	meter := metrics.NewLoadMeter(a.metrics(), resume)
 	rep, err := load.Run(ctx, in.Load, load.Options{
 		Phases:   in.Phases,
 		Timeline: a.timelineFunc(in.Timeline),
@@ -52,6 +54,7 @@ func (a *Activities) GenerateLoad(ctx context.Context, in LoadInput) (experiment
 		Resume:   resume,
 		OnProgress: func(p load.Progress) {
 			last = p
+			meter.Update(&p)
 			beats.Update(p)
 		},
 		Secrets: a.Secrets.Resolve,

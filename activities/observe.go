@@ -47,6 +47,7 @@ func (a *Activities) observe(ctx context.Context, p experiment.Probe) (experimen
 			obs.Detail = fmt.Sprintf("timed out after %s", timeout)
 		}
 	}
+	a.metrics().Observed(p, obs)
 	return obs, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/tempest-chaos/tempest/fault"
 	"github.com/tempest-chaos/tempest/fault/kube"
 	"github.com/tempest-chaos/tempest/fault/process"
+	"github.com/tempest-chaos/tempest/metrics"
 	"github.com/tempest-chaos/tempest/probe"
 	"github.com/tempest-chaos/tempest/probe/cmdprobe"
 	"github.com/tempest-chaos/tempest/probe/httpprobe"
@@ -50,6 +51,8 @@ type Config struct {
 	// Identity is the host and cluster this worker acts on (LocalIdentity);
 	// empty: targets record none and run wherever they are routed.
 	Identity activities.Identity
+	// Metrics receives what the activities measured; nil records nothing.
+	Metrics metrics.Recorder
 }
 
 // DefaultStateDir is $TMPDIR/tempest-worker-<uid>, beside the process
@@ -95,6 +98,7 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 		Fences:   fences(cfg, stateDir),
 		Ledger:   &activities.Ledger{Dir: LedgerDir(stateDir)},
 		Temporal: cfg.Temporal,
+		Metrics:  cfg.Metrics,
 	}
 	if cfg.Temporal != nil {
 		acts.Timelines = activities.TemporalTimelines{Client: cfg.Temporal}

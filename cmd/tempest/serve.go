@@ -44,6 +44,7 @@ func newWorkerCommand(g *globalFlags) *cobra.Command {
 	}
 	cmd.Flags().StringSliceVar(&protected, "protected-namespace", nil, "more Kubernetes namespaces to protect (e.g. the worker's own)")
 	workerStateDirFlag(cmd, &stateDir)
+	addMetricsFlag(cmd)
 	return cmd
 }
 
@@ -87,6 +88,7 @@ func newDevCommand(g *globalFlags) *cobra.Command {
 	}
 	workerStateDirFlag(cmd, &stateDir)
 	cmd.Flags().BoolVar(&noWorker, "no-worker", false, "run the server and UI alone; workers run as their own processes (tempest worker)")
+	addMetricsFlag(cmd)
 	return cmd
 }
 
@@ -102,6 +104,11 @@ func workerStateDirFlag(cmd *cobra.Command, dir *string) {
 
 // serveWorker runs workers until ctx is done.
 func serveWorker(ctx context.Context, c client.Client, g *globalFlags, cfg worker.Config, cmd *cobra.Command) error {
+	c, cfg, stopMetrics, err := serveMetrics(cmd, c, g, cfg)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	stop, queues, err := startWorkers(c, g, cfg)
 	if err != nil {
 		return err
