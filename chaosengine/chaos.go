@@ -103,6 +103,11 @@ func (h *harness) dropWorker(w *workerProc) {
 	}
 }
 
+// killDoneAsKilled counts, in Report.Unmeasured, the activities found done
+// sooner after a kill than any retry could run: the killed worker's own
+// attempt had completed.
+const killDoneAsKilled = "worker-kill-done-as-killed"
+
 // pendingOn is an activity a worker was running when it was killed.
 type pendingOn struct {
 	wfID, runID, activityID, activityType string
@@ -231,6 +236,14 @@ func (h *harness) waitProgress(ctx context.Context, p pendingOn, dead string, ki
 			}
 		}
 		if pa == nil { // done
+			if cand.IsZero() && now.Sub(killed) < retryInterval(p.attempt+1) {
+				// Sooner than any retry: the killed worker's own attempt
+				// completed as it died. Not a failover.
+				h.mu.Lock()
+				h.unmeasured[killDoneAsKilled]++
+				h.mu.Unlock()
+				return m, false
+			}
 			if !cand.IsZero() {
 				m.D, m.RanAttempt, m.Backoff = cand.Sub(killed), candAttempt, retryInterval(candAttempt)
 			} else {

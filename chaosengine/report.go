@@ -113,7 +113,9 @@ type Report struct {
 	Actions map[string]int `json:"actions"`
 	Log     []Action       `json:"log"`
 	// Unmeasured counts kills with no activity in flight on the killed
-	// worker, and aborts with no fault in place (no figure to take).
+	// worker, activities the killed worker completed as it died
+	// (killDoneAsKilled), and aborts with no fault in place (no figure to
+	// take).
 	Unmeasured map[string]int `json:"unmeasured"`
 	// KilledDuring counts the activities in flight on killed workers, by
 	// type (SelectTargets is pre-flight, WatchProbe a Continuous probe,
@@ -288,7 +290,8 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(tw, "correct (no violation)\t%s\n", pct(r.Correct))
 	fmt.Fprintf(tw, "leftovers\t%d\n", r.Leftovers)
 	fmt.Fprintf(tw, "double effective reverts\t%d\n", r.DoubleReverts)
-	fmt.Fprintf(tw, "worker kill -> activity on another worker\t%s; %d kill(s) found nothing in flight\n", r.KillToProgress, r.Unmeasured[ActWorkerKill])
+	fmt.Fprintf(tw, "worker kill -> activity on another worker\t%s; %d kill(s) found nothing in flight, %d activit(ies) done as the worker died\n",
+		r.KillToProgress, r.Unmeasured[ActWorkerKill], r.Unmeasured[killDoneAsKilled])
 	fmt.Fprintf(tw, "  the same, no outage in the window\t%s\n", r.KillToProgressIsolated)
 	fmt.Fprintf(tw, "  of which at the first retry (1 s), no attempt lost\t%s\n", r.KillToProgressFirstRetry)
 	fmt.Fprintf(tw, "  no outage, less the retry interval\t%s\n", r.KillToProgressLessBackoff)
