@@ -1,7 +1,10 @@
 (function () {
   "use strict";
   const D = TEMPEST;
-  if (!D.x || !D.x.length) return;
+  if (!D.x || !D.x.length) {
+    window.tempestReady = true; // no load: no charts
+    return;
+  }
   const shade = { baseline: "rgba(84,174,255,0.13)", chaos: "rgba(255,129,130,0.22)", recovery: "rgba(74,194,107,0.15)" };
   const phaseOf = {};
   D.phases.forEach(function (p) { phaseOf[p.name] = p; });
@@ -12,6 +15,9 @@
     return { hooks: { drawClear: [function (u) {
       const c = u.ctx, top = u.bbox.top, h = u.bbox.height;
       c.save();
+      c.beginPath();
+      c.rect(u.bbox.left, top, u.bbox.width, h);
+      c.clip();
       D.phases.forEach(function (p) {
         const x0 = u.valToPos(p.from, "x", true), x1 = u.valToPos(p.to, "x", true);
         c.fillStyle = shade[p.name] || "transparent";

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tempest-chaos/tempest/experiment"
 )
 
 // pageState is what the browser test reads of a rendered report.
@@ -186,5 +188,19 @@ func TestHTMLSelfContained(t *testing.T) {
 	}
 	if b.Len() > 1<<20 {
 		t.Errorf("a one-hour report is %d bytes, want under 1 MB", b.Len())
+	}
+}
+
+// TestHTMLWithoutLoad: a run with no load and nothing in its timeline (an
+// invalid spec, a dry run) still renders, without charts.
+func TestHTMLWithoutLoad(t *testing.T) {
+	r := Run{WorkflowID: "w", Result: experiment.Result{Experiment: "x", Verdict: experiment.VerdictErrored, Reasons: []string{"a <b> reason"}, StartedAt: t0, EndedAt: t0}}
+	var b bytes.Buffer
+	if err := HTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(page, `class="chart"`) || !strings.Contains(page, `<strong id="verdict">Errored</strong>`) || !strings.Contains(page, "a &lt;b&gt; reason") {
+		t.Errorf("page:\n%s", page[strings.Index(page, "<body>"):])
 	}
 }
