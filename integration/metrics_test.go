@@ -52,15 +52,7 @@ func TestPrometheusScrapesWorker(t *testing.T) {
 	e := newEnv(t)
 
 	const queue = "it-metrics"
-	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	w := exec.Command(tempestBin, "worker", "--address", e.srv.FrontendAddress(), "--task-queue", queue,
-		"--worker-state-dir", t.TempDir(), "--metrics-addr", metricsAddr)
-	w.Stdout, w.Stderr = os.Stderr, os.Stderr
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = w.Process.Kill(); _ = w.Wait() })
-	waitHTTP(t, "http://"+metricsAddr+"/metrics", 30*time.Second)
+	metricsAddr := metricsWorker(t, tempestBin, e, queue)
 
 	prom := startPrometheus(t, prometheusBin, metricsAddr)
 	// Start once Prometheus has the worker's first scrape: every query
@@ -216,6 +208,22 @@ spec:
 			t.Errorf("healthyEmpty names %s, which the dashboard and the rules do not have", name)
 		}
 	}
+}
+
+// metricsWorker starts `tempest worker --metrics-addr` on a free port
+// polling queue, and returns that address once it serves /metrics.
+func metricsWorker(t *testing.T, tempestBin string, e env, queue string) string {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	w := exec.Command(tempestBin, "worker", "--address", e.srv.FrontendAddress(), "--task-queue", queue,
+		"--worker-state-dir", t.TempDir(), "--metrics-addr", addr)
+	w.Stdout, w.Stderr = os.Stderr, os.Stderr
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Process.Kill(); _ = w.Wait() })
+	waitHTTP(t, "http://"+addr+"/metrics", 30*time.Second)
+	return addr
 }
 
 // tool finds a binary the test needs, failing loudly when it is missing.
