@@ -138,13 +138,7 @@ spec:
 	start := time.Now()
 	body := get(t, "http://"+metricsAddr+"/metrics")
 	took := time.Since(start)
-	series := 0
-	for _, line := range strings.Split(body, "\n") {
-		if line != "" && !strings.HasPrefix(line, "#") {
-			series++
-		}
-	}
-	t.Logf("/metrics after one experiment: %d series, %d bytes, scraped in %v", series, len(body), took)
+	t.Logf("/metrics after one experiment: %d series, %d bytes, scraped in %v", countSeries(body, ""), len(body), took)
 	run(t, strings.NewReader(body), promtool, "check", "metrics")
 	run(t, nil, promtool, "check", "rules", rulesFile)
 	run(t, nil, promtool, "check", "config", scrapeConfigFile)
@@ -168,12 +162,12 @@ spec:
 		}
 	}
 
-	exprs := dashboardExprs(t)
-	for name, q := range ruleExprs(t) {
-		exprs[name] = q
+	exprs, ruled := dashboardExprs(t), ruleExprs(t)
+	if evaluated != len(ruled) {
+		t.Errorf("Prometheus loaded %d rules, rules.yml has %d", evaluated, len(ruled))
 	}
-	if evaluated != countPrefix(exprs, "alert ") {
-		t.Errorf("Prometheus loaded %d rules, rules.yml has %d", evaluated, countPrefix(exprs, "alert "))
+	for name, q := range ruled {
+		exprs[name] = q
 	}
 	names := slices.Sorted(func(yield func(string) bool) {
 		for n := range exprs {
@@ -426,7 +420,8 @@ func dashboardExprs(t *testing.T) map[string]string {
 	return out
 }
 
-// ruleExprs are the expressions of rules.yml, by "alert NAME".
+// ruleExprs are the expressions of rules.yml, by "alert NAME" or "record
+// NAME".
 func ruleExprs(t *testing.T) map[string]string {
 	t.Helper()
 	b, err := os.ReadFile(rulesFile)
@@ -462,14 +457,4 @@ func mapValues(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
-}
-
-func countPrefix(m map[string]string, prefix string) int {
-	n := 0
-	for k := range m {
-		if strings.HasPrefix(k, prefix) || strings.HasPrefix(k, "record ") && prefix == "alert " {
-			n++
-		}
-	}
-	return n
 }
