@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -63,8 +64,18 @@ func (w *ExperimentWatch) Run(ctx context.Context) {
 	w.start(time.Now())
 	t := time.NewTicker(period)
 	defer t.Stop()
+	failing := ""
 	for {
-		_ = w.Poll(ctx) // a failed look is made again at the next
+		// A failed look is made again at the next; its error is logged
+		// once, until it changes or the looks succeed again.
+		switch err := w.Poll(ctx); {
+		case err != nil && ctx.Err() == nil && err.Error() != failing:
+			failing = err.Error()
+			slog.Warn("experiment metrics: cannot read visibility; retrying", "error", err)
+		case err == nil && failing != "":
+			failing = ""
+			slog.Info("experiment metrics: visibility read again")
+		}
 		select {
 		case <-ctx.Done():
 			return
