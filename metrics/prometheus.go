@@ -244,7 +244,12 @@ func (p *Prometheus) Observed(pr experiment.Probe, obs experiment.Observation) {
 	if obs.Passed {
 		result = ResultPass
 	}
-	p.observations.WithLabelValues(pr.Name, string(pr.Kind()), result).Inc()
+	kind := string(pr.Kind())
+	p.observations.WithLabelValues(pr.Name, kind, result).Inc()
+	// Both results exist from the first observation on, so that rate()
+	// sees a probe's first failure.
+	p.observations.WithLabelValues(pr.Name, kind, ResultPass)
+	p.observations.WithLabelValues(pr.Name, kind, ResultFail)
 }
 
 // LoadRequests implements Recorder.
