@@ -19,7 +19,11 @@ const metricsAddrFlag = "metrics-addr"
 // addMetricsFlag registers --metrics-addr on a command that runs a worker
 // (worker, dev); serveMetrics reads it.
 func addMetricsFlag(cmd *cobra.Command) {
-	cmd.Flags().String(metricsAddrFlag, "", "serve Prometheus metrics (Tempest's and the Temporal SDK's) on http://HOST:PORT/metrics; empty: none")
+	usage := "serve Prometheus metrics (Tempest's and the Temporal SDK's) on http://HOST:PORT/metrics; empty: none"
+	if cmd.Name() == "dev" {
+		usage += " (its worker's: not with --no-worker, give it to tempest worker then)"
+	}
+	cmd.Flags().String(metricsAddrFlag, "", usage)
 }
 
 // serveMetrics, when cmd's --metrics-addr is set, serves /metrics there
