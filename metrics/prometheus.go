@@ -32,8 +32,9 @@ var (
 	ExperimentDurationBuckets = []float64{5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200}
 )
 
-// Prometheus records into Prometheus collectors; register it with
-// Register. The zero value is not usable: use NewPrometheus.
+// Prometheus records into Prometheus collectors; it is itself a
+// prometheus.Collector (Registry registers it). The zero value is not
+// usable: use NewPrometheus.
 type Prometheus struct {
 	injections   *prometheus.CounterVec
 	reverts      *prometheus.CounterVec
