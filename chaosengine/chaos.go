@@ -177,6 +177,7 @@ func (h *harness) killWorker(ctx context.Context) {
 		h.globalf("could not start a replacement worker: %v", err)
 	}
 	h.mu.Lock()
+	h.kills = append(h.kills, killed.Sub(h.start))
 	if len(inflight) == 0 {
 		h.unmeasured[ActWorkerKill]++
 	}

@@ -101,6 +101,7 @@ type harness struct {
 	abort2rev    []time.Duration
 	abortMeas    []AbortMeasure
 	outages      []Outage
+	kills        []time.Duration // when workers were killed, since start
 	downtime     []time.Duration
 	unmeasured   map[string]int
 	killedDuring map[string]int // activity type in flight on a killed worker -> count
@@ -146,7 +147,13 @@ type Record struct {
 	Ledger     Tally    `json:"ledger"`
 	Events     []Event  `json:"events,omitempty"`
 	Violations []string `json:"violations,omitempty"`
-	mu         sync.Mutex
+	// Blind: the run ended Errored because the engine could not observe
+	// (a watching probe made no observation) while the harness's own
+	// chaos (a worker kill, cut, freeze or server restart) overlapped it.
+	// The engine said so instead of guessing a verdict: right, counted
+	// apart.
+	Blind bool `json:"blind,omitempty"`
+	mu    sync.Mutex
 }
 
 func (r *Record) violate(format string, args ...any) {
@@ -604,7 +611,9 @@ func (h *harness) checkVerdict(rec *Record, t Tally) {
 			rec.violate("verdict %s, want Aborted or %s (reasons %v)", rec.Verdict, want, rec.Reasons)
 		}
 	default:
-		if rec.Verdict != want {
+		if rec.Verdict != want && rec.Verdict == experiment.VerdictErrored && blindOnly(rec.Reasons) && h.disturbed(rec.Started, rec.Closed) {
+			rec.Blind = true
+		} else if rec.Verdict != want {
 			rec.violate("verdict %s, want %s (reasons %v)", rec.Verdict, want, rec.Reasons)
 		}
 	}
@@ -669,4 +678,32 @@ func (h *harness) globalf(format string, args ...any) {
 	h.global = append(h.global, v)
 	h.mu.Unlock()
 	h.logf("VIOLATION %s", v)
+}
+
+// blindOnly reports whether every reason of an Errored verdict is the
+// engine saying it could not observe.
+func blindOnly(reasons []string) bool {
+	for _, r := range reasons {
+		if !strings.Contains(r, "made no observation") {
+			return false
+		}
+	}
+	return len(reasons) > 0
+}
+
+// disturbed reports whether the harness's chaos touched [from, to]: an
+// outage overlapping it, or a worker killed within it.
+func (h *harness) disturbed(from, to time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f, t := from.Sub(h.start), to.Sub(h.start)
+	if overlap(h.outages, f, t) != "" {
+		return true
+	}
+	for _, k := range h.kills {
+		if k >= f && k <= t {
+			return true
+		}
+	}
+	return false
 }

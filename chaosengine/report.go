@@ -157,6 +157,9 @@ type Report struct {
 	LoadAvgMax  float64 `json:"loadAvgMax"`
 	Cores       int     `json:"cores"`
 
+	// Blind counts runs Errored because the engine could not observe
+	// through the harness's own chaos (Record.Blind): right verdicts.
+	Blind      int       `json:"blind"`
 	Violations []string  `json:"violations"`
 	Runs       []*Record `json:"runs"`
 }
@@ -223,6 +226,10 @@ func (h *harness) report() *Report {
 		}
 		if rec.Abort == "accepted" {
 			outcome += " (aborted)"
+		}
+		if rec.Blind {
+			outcome += " (could not observe through the harness's chaos)"
+			r.Blind++
 		}
 		if r.Verdicts[string(rec.Kind)] == nil {
 			r.Verdicts[string(rec.Kind)] = map[string]int{}
@@ -299,6 +306,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(tw, "abort -> fault reverted at the target\t%s; %d abort(s) had no fault in place\n", r.AbortToReverted, r.Unmeasured[ActAbort])
 	fmt.Fprintf(tw, "  the same, no outage in the window\t%s\n", r.AbortIsolated)
 	fmt.Fprintf(tw, "server kill -> serving again\t%s\n", r.ServerDowntime)
+	fmt.Fprintf(tw, "Errored: could not observe through the harness's chaos\t%d (right: the engine said it could not look)\n", r.Blind)
 	fmt.Fprintf(tw, "violations\t%d\n", len(r.Violations))
 	_ = tw.Flush()
 	for _, v := range r.Violations {

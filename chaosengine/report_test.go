@@ -36,3 +36,29 @@ func TestOverlap(t *testing.T) {
 		}
 	}
 }
+
+// A run Errored only because a watching probe made no observation is a
+// right verdict when the harness's own chaos touched it, and a wrong one
+// otherwise.
+func TestBlindVerdictNeedsTheHarnessChaos(t *testing.T) {
+	start := time.Now()
+	h := &harness{start: start, outages: []Outage{{Kind: ActCutReset, From: 10 * time.Second, To: 20 * time.Second}}, kills: []time.Duration{40 * time.Second}}
+	at := func(d time.Duration) time.Time { return start.Add(d) }
+	blind := []string{`probe "serving" made no observation during the chaos window`}
+	for _, c := range []struct {
+		name     string
+		from, to time.Duration
+		reasons  []string
+		want     bool
+	}{
+		{"overlaps a cut", 15 * time.Second, 25 * time.Second, blind, true},
+		{"holds a kill", 35 * time.Second, 45 * time.Second, blind, true},
+		{"untouched", 60 * time.Second, 70 * time.Second, blind, false},
+		{"another reason too", 15 * time.Second, 25 * time.Second, append([]string{"load could not run"}, blind...), false},
+	} {
+		got := blindOnly(c.reasons) && h.disturbed(at(c.from), at(c.to))
+		if got != c.want {
+			t.Errorf("%s: blind %v, want %v", c.name, got, c.want)
+		}
+	}
+}
