@@ -129,7 +129,12 @@ func (r *Run) AbortWithin(ctx context.Context, reason string, wait time.Duration
 	uctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	ans, err := r.Abort(uctx, reason)
-	if err == nil || uctx.Err() == nil || ctx.Err() != nil {
+	// Unanswered: our wait ran out, or the SDK gave up waiting first (its
+	// stream to the server cancelled, which a loaded machine shows as
+	// "Timeout or cancellation waiting for update" before our deadline).
+	var gaveUp *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	unanswered := uctx.Err() != nil || errors.As(err, &gaveUp)
+	if err == nil || !unanswered || ctx.Err() != nil {
 		return ans, err
 	}
 	if serr := r.c.SignalWorkflow(ctx, r.ID, r.RunID, workflows.SignalAbort, reason); serr != nil {
