@@ -150,7 +150,14 @@ func (t *Target) readStarts(now time.Time) {
 		fields := strings.Fields(line)
 		if len(fields) >= 3 && fields[1] == "pid" {
 			if pid, err := strconv.Atoi(fields[2]); err == nil {
-				t.events = append(t.events, Event{EvStart, pid, now})
+				// The target's own start time, not when the sampler (late
+				// on a busy machine) read it: a start must not land in the
+				// next experiment's window.
+				at := now
+				if written, err := time.Parse(time.RFC3339Nano, fields[0]); err == nil && written.Before(now) {
+					at = written
+				}
+				t.events = append(t.events, Event{EvStart, pid, at})
 				if _, seen := t.pids[pid]; !seen {
 					t.pids[pid] = "R"
 					t.born[pid] = now
