@@ -144,7 +144,7 @@ func (w *ExperimentWatch) list(ctx context.Context, query string, each func(*wor
 // experimentName is a run's TempestExperiment search attribute, else
 // fallback, else "unknown" (never the workflow ID: labels stay bounded).
 func experimentName(e *workflowpb.WorkflowExecutionInfo, fallback string) string {
-	if n := keyword(e.GetSearchAttributes(), workflows.AttrExperiment.GetName()); n != "" {
+	if n := Keyword(e.GetSearchAttributes(), workflows.AttrExperiment.GetName()); n != "" {
 		return n
 	}
 	if fallback != "" {
@@ -161,7 +161,7 @@ func (w *ExperimentWatch) report(ctx context.Context, e *workflowpb.WorkflowExec
 	closed := e.GetCloseTime().AsTime()
 	run := metrics.ClosedRun{
 		RunID:    runID,
-		Verdict:  keyword(e.GetSearchAttributes(), workflows.AttrVerdict.GetName()),
+		Verdict:  Keyword(e.GetSearchAttributes(), workflows.AttrVerdict.GetName()),
 		Duration: closed.Sub(e.GetStartTime().AsTime()),
 	}
 	if res, ok := w.result(ctx, e); ok {
@@ -198,8 +198,9 @@ func (w *ExperimentWatch) result(ctx context.Context, e *workflowpb.WorkflowExec
 	return workflows.ResultOf(err)
 }
 
-// keyword is the value of a keyword search attribute, or "".
-func keyword(sa *commonpb.SearchAttributes, name string) string {
+// Keyword is the value of a keyword search attribute of a listed
+// workflow, or "".
+func Keyword(sa *commonpb.SearchAttributes, name string) string {
 	p := sa.GetIndexedFields()[name]
 	if p == nil {
 		return ""

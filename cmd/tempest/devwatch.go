@@ -6,12 +6,11 @@ import (
 	"io"
 	"time"
 
-	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
+	"github.com/tempest-chaos/tempest/worker"
 	"github.com/tempest-chaos/tempest/workflows"
 )
 
@@ -124,7 +123,7 @@ func (w *experimentWatch) announceEnd(e *workflow.WorkflowExecutionInfo) {
 	if closeTime.After(w.since) {
 		w.since = closeTime
 	}
-	verdict := keyword(e.GetSearchAttributes(), workflows.AttrVerdict.GetName())
+	verdict := worker.Keyword(e.GetSearchAttributes(), workflows.AttrVerdict.GetName())
 	if verdict == "" {
 		// Ended without a verdict: terminated, timed out, or failed
 		// before it recorded one.
@@ -142,23 +141,10 @@ func (w *experimentWatch) link(e *workflow.WorkflowExecutionInfo) string {
 }
 
 func experimentName(e *workflow.WorkflowExecutionInfo) string {
-	if n := keyword(e.GetSearchAttributes(), workflows.AttrExperiment.GetName()); n != "" {
+	if n := worker.Keyword(e.GetSearchAttributes(), workflows.AttrExperiment.GetName()); n != "" {
 		return n
 	}
 	return e.GetExecution().GetWorkflowId()
-}
-
-// keyword is the value of a keyword search attribute, or "".
-func keyword(sa *commonpb.SearchAttributes, name string) string {
-	p := sa.GetIndexedFields()[name]
-	if p == nil {
-		return ""
-	}
-	var s string
-	if err := converter.GetDefaultDataConverter().FromPayload(p, &s); err != nil {
-		return ""
-	}
-	return s
 }
 
 func stamp() string { return time.Now().Format("15:04:05") }
