@@ -25,7 +25,7 @@ func sayWatch(p experiment.Probe) func(any) string {
 		}
 		r := w.Result
 		if r.Observations == 0 {
-			return fmt.Sprintf("probe %s (%s): no observation yet; needs %s passing", p.Name, p.Mode, percent(need))
+			return fmt.Sprintf("probe %s (%s): no observation yet; needs %s passing", p.Name, p.Mode, experiment.Percent(need))
 		}
 		passed := r.Observations - r.Failures
 		share := 100 * float64(passed) / float64(r.Observations)
@@ -34,7 +34,7 @@ func sayWatch(p experiment.Probe) func(any) string {
 			verdict = "failing so far"
 		}
 		s := fmt.Sprintf("probe %s (%s): %d of %d observations passed (%s; needs %s): %s",
-			p.Name, p.Mode, passed, r.Observations, percent(share), percent(need), verdict)
+			p.Name, p.Mode, passed, r.Observations, experiment.Percent(share), experiment.Percent(need), verdict)
 		if r.Last != nil && !r.Last.Passed && r.Last.Detail != "" {
 			s += "; last failure: " + r.Last.Detail
 		}
@@ -75,7 +75,7 @@ func sayLoad(d any) string {
 		return fmt.Sprintf("load: %d requests sent, none completed yet", p.Sent)
 	}
 	s := fmt.Sprintf("load: %d requests completed, %.1f req/s, %s failed, p95 %s",
-		t.Requests, t.Rate(), percent(100*t.FailedRate()), t.Latency.Quantile(0.95))
+		t.Requests, t.Rate(), experiment.Percent(100*t.FailedRate()), t.Latency.Quantile(0.95))
 	var phases []string
 	for _, ph := range p.Phases {
 		phases = append(phases, fmt.Sprintf("%s %d", ph.Phase, ph.Stats.Requests))
@@ -84,11 +84,4 @@ func sayLoad(d any) string {
 		s += " (" + strings.Join(phases, ", ") + ")"
 	}
 	return s
-}
-
-// percent prints a share with at most one decimal: "81%", "2.5%".
-func percent(v float64) string {
-	s := fmt.Sprintf("%.1f", v)
-	s = strings.TrimSuffix(s, ".0")
-	return s + "%"
 }

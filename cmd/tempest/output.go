@@ -259,23 +259,9 @@ func writeLoadText(w io.Writer, l *experiment.LoadReport) {
 	}
 }
 
-// pct formats a percentage with one decimal at most ("33.3%", "100%"); a
-// value short of 100 never shows as 100, nor one above 0 as 0.
-func pct(v float64) string {
-	return strconv.FormatFloat(pctValue(v), 'f', -1, 64) + "%"
-}
-
-// pctValue rounds a percentage as pct shows it.
-func pctValue(v float64) float64 {
-	r := round1(v)
-	switch {
-	case r >= 100 && v < 100:
-		r = 99.9
-	case r <= 0 && v > 0:
-		r = 0.1
-	}
-	return r
-}
+// pct and pctValue are experiment.Percent and PercentValue.
+func pct(v float64) string       { return experiment.Percent(v) }
+func pctValue(v float64) float64 { return experiment.PercentValue(v) }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
