@@ -57,19 +57,47 @@ func Start(ctx context.Context, c client.Client, exp experiment.Experiment, opts
 	if opts.WorkflowID == "" {
 		opts.WorkflowID = "tempest-" + exp.Metadata.Name + "-" + randomSuffix()
 	}
+	ws := experimentStart(exp)
 	we, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       opts.WorkflowID,
 		TaskQueue:                opts.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowExecutionTimeout: exp.Spec.Safety.MaxDuration.D() + time.Hour,
+		WorkflowExecutionTimeout: ws.executionTimeout,
 		WorkflowTaskTimeout:      WorkflowTaskTimeout,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(workflows.AttrExperiment.ValueSet(exp.Metadata.Name)),
-		StaticSummary:            fmt.Sprintf("Chaos experiment %s: %s", exp.Metadata.Name, exp.Spec.Hypothesis),
-	}, workflows.ExperimentWorkflowName, exp)
+		TypedSearchAttributes:    temporal.NewSearchAttributes(ws.attrs...),
+		StaticSummary:            ws.summary,
+	}, ws.workflow, ws.input)
 	if err != nil {
 		return nil, fmt.Errorf("start experiment %q: %w", exp.Metadata.Name, err)
 	}
 	return &Run{c: c, ID: we.GetID(), RunID: we.GetRunID()}, nil
+}
+
+// workflowStart is how Tempest starts a workflow of one of its specs, the
+// same whether Start or a schedule starts it.
+type workflowStart struct {
+	// kind is the spec's kind ("Experiment") and name its metadata.name.
+	kind, name string
+	workflow   string
+	// input is the spec, defaulted and validated: the workflow's argument.
+	input            any
+	executionTimeout time.Duration
+	summary          string
+	attrs            []temporal.SearchAttributeUpdate
+}
+
+// experimentStart is the start of exp's ExperimentWorkflow; exp is
+// defaulted and valid.
+func experimentStart(exp experiment.Experiment) workflowStart {
+	return workflowStart{
+		kind:             "Experiment",
+		name:             exp.Metadata.Name,
+		workflow:         workflows.ExperimentWorkflowName,
+		input:            exp,
+		executionTimeout: exp.Spec.Safety.MaxDuration.D() + time.Hour,
+		summary:          fmt.Sprintf("Chaos experiment %s: %s", exp.Metadata.Name, exp.Spec.Hypothesis),
+		attrs:            []temporal.SearchAttributeUpdate{workflows.AttrExperiment.ValueSet(exp.Metadata.Name)},
+	}
 }
 
 // Attach returns a handle on an experiment started elsewhere; an empty
