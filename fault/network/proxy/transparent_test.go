@@ -1,0 +1,278 @@
+package proxy
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+	"github.com/vishvananda/netns"
+
+	"github.com/tempest-chaos/tempest/fault/network"
+)
+
+// 100 ms of latency through the transparent proxy, in a named namespace:
+// the client dials the server's own address (medianRTT checks the
+// connection's remote address) and its round trips take at least 100
+// ms and less than 100 ms plus a generous margin; revert restores the
+// baseline; inject and revert are idempotent.
+func TestTransparentLatencyNamedNamespace(t *testing.T) {
+	tp := newTopo(t)
+	startEcho(t, tp.server, serverIP, 7000)
+	dep := serverIP + ":7000"
+	base := medianRTT(t, tp.client, dep, 15)
+
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	ctx := within(t, 2*time.Minute)
+	spec := Spec{Dependency: dep, Namespace: tp.client, Toxics: []Toxic{{Type: Latency, Latency: ms(100)}}}
+	st, err := d.Inject(ctx, runID("run-latency"), "slow-db", 1, spec)
+	if err != nil {
+		t.Fatalf("Inject: %v", err)
+	}
+	if st.Table != TableName(runID("run-latency"), "slow-db", 1) || st.Family != "ip" || st.Namespace.Name != tp.client {
+		t.Errorf("state = %+v", st)
+	}
+	if host, _, _ := net.SplitHostPort(st.Listen); host != "127.0.0.1" {
+		t.Errorf("listen = %q, want loopback in the client's namespace", st.Listen)
+	}
+	if got := proxyTables(t, d, tp.client); len(got) != 1 {
+		t.Errorf("tables in the client namespace = %v, want one", got)
+	}
+
+	lat := medianRTT(t, tp.client, dep, 15)
+	t.Logf("median round trip: baseline %v, with 100ms latency %v", base, lat)
+	if lat < 100*time.Millisecond || lat > base+100*time.Millisecond+400*time.Millisecond {
+		t.Errorf("median round trip %v with 100ms latency, want 100ms to 100ms+%v+400ms", lat, base)
+	}
+
+	// Again: the same proxy and table, its toxics replaced (now 150 ms).
+	spec.Toxics[0].Latency = ms(150)
+	st2, err := d.Inject(ctx, runID("run-latency"), "slow-db", 1, spec)
+	if err != nil {
+		t.Fatalf("second Inject: %v", err)
+	}
+	if st2.Listen != st.Listen || st2.Table != st.Table {
+		t.Errorf("second Inject state %+v, want the same proxy and table as %+v", st2, st)
+	}
+	if got := proxyTables(t, d, tp.client); len(got) != 1 {
+		t.Errorf("tables after the second Inject = %v, want one", got)
+	}
+	if lat := medianRTT(t, tp.client, dep, 5); lat < 150*time.Millisecond {
+		t.Errorf("median round trip %v after re-injecting 150ms", lat)
+	}
+
+	if err := d.Revert(ctx, st); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+	after := medianRTT(t, tp.client, dep, 15)
+	t.Logf("median round trip after Revert: %v", after)
+	if after > base+50*time.Millisecond {
+		t.Errorf("median round trip %v after Revert, want the baseline %v (+50ms)", after, base)
+	}
+	if err := d.Revert(ctx, st); err != nil {
+		t.Fatalf("second Revert: %v", err)
+	}
+	if got := proxyTables(t, d, tp.client); len(got) != 0 {
+		t.Errorf("tables left after Revert: %v", got)
+	}
+	if c, err := dial(t, tp.client, st.Listen, time.Second); err == nil {
+		c.Close()
+		t.Errorf("the embedded proxy still listens on %s after Revert", st.Listen)
+	}
+}
+
+// In the worker's own namespace (the test's), with jitter: a loopback
+// dependency whose own traffic from the proxy would be redirected again
+// if the mark did not exempt it. Toxicity 0 leaves connections alone.
+func TestTransparentJitterOwnNamespace(t *testing.T) {
+	requireRoot(t)
+	srv := startEcho(t, "", "127.0.0.1", 0)
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	ctx := within(t, 2*time.Minute)
+
+	st, err := d.Inject(ctx, runID("run-jitter"), "jitter", 1, Spec{Dependency: srv.addr,
+		Toxics: []Toxic{{Type: Latency, Latency: ms(60), Jitter: ms(40)}}})
+	if err != nil {
+		t.Fatalf("Inject: %v", err)
+	}
+	t.Cleanup(func() { _ = d.Revert(ctx, st) })
+	if !network.IsWorkerNamespace(st.Namespace) {
+		t.Errorf("namespace %+v is not the worker's", st.Namespace)
+	}
+	var lo, hi time.Duration
+	for i := range 15 {
+		c, err := dial(t, "", srv.addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		rtt, err := roundTrip(c)
+		c.Close()
+		if err != nil {
+			t.Fatalf("round trip: %v", err)
+		}
+		if i == 0 || rtt < lo {
+			lo = rtt
+		}
+		hi = max(hi, rtt)
+	}
+	t.Logf("60ms ± 40ms: round trips from %v to %v", lo, hi)
+	if lo < 20*time.Millisecond {
+		t.Errorf("shortest round trip %v, want at least 20ms (60ms - 40ms)", lo)
+	}
+	if hi-lo < 5*time.Millisecond {
+		t.Errorf("round trips %v to %v: no jitter", lo, hi)
+	}
+
+	if err := d.Revert(ctx, st); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+	st, err = d.Inject(ctx, runID("run-jitter"), "jitter", 2, Spec{Dependency: srv.addr,
+		Toxics: []Toxic{{Type: Latency, Latency: ms(300), Toxicity: float(0)}}})
+	if err != nil {
+		t.Fatalf("Inject toxicity 0: %v", err)
+	}
+	if rtt := medianRTT(t, "", srv.addr, 5); rtt > 150*time.Millisecond {
+		t.Errorf("toxicity 0: median round trip %v, want no added latency", rtt)
+	}
+	if err := d.Revert(ctx, st); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+}
+
+// Toxics that make connections fail do: the client connects (to the
+// proxy, unknowingly) and its round trip fails; revert restores it.
+func TestTransparentFailingToxics(t *testing.T) {
+	tp := newTopo(t)
+	startEcho(t, tp.server, serverIP, 7000)
+	dep := serverIP + ":7000"
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	ctx := within(t, 2*time.Minute)
+	for i, tc := range []struct {
+		name  string
+		toxic Toxic
+	}{
+		{"reset_peer", Toxic{Type: ResetPeer}},
+		{"reset_peer upstream", Toxic{Type: ResetPeer, Stream: Upstream}},
+		{"down", Toxic{Type: Down}},
+		{"timeout", Toxic{Type: Timeout, Timeout: ms(100)}},
+		{"limit_data", Toxic{Type: LimitData, Bytes: 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := d.Inject(ctx, runID("run-fail"), "fail", i, Spec{Dependency: dep, Namespace: tp.client, Toxics: []Toxic{tc.toxic}})
+			if err != nil {
+				t.Fatalf("Inject: %v", err)
+			}
+			for range 3 {
+				c, err := dial(t, tp.client, dep, 5*time.Second)
+				if err != nil {
+					continue // failed at once: fine
+				}
+				if _, err := roundTrip(c); err == nil {
+					t.Errorf("a round trip succeeded under %s", tc.name)
+				} else if ne := (net.Error)(nil); errors.As(err, &ne) && ne.Timeout() {
+					t.Errorf("a round trip timed out (10s) under %s instead of failing", tc.name)
+				}
+				c.Close()
+			}
+			if err := d.Revert(ctx, st); err != nil {
+				t.Fatalf("Revert: %v", err)
+			}
+			c, err := dial(t, tp.client, dep, 5*time.Second)
+			if err != nil {
+				t.Fatalf("dial after Revert: %v", err)
+			}
+			defer c.Close()
+			if _, err := roundTrip(c); err != nil {
+				t.Errorf("round trip after Revert: %v", err)
+			}
+		})
+	}
+}
+
+// An operator's own nftables tables (a filter table, and a nat table
+// hooked where the redirect is) survive inject and revert with their rules.
+func TestOperatorTableSurvives(t *testing.T) {
+	tp := newTopo(t)
+	startEcho(t, tp.server, serverIP, 7000)
+	dep := serverIP + ":7000"
+	h, err := netns.GetFromName(tp.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	conn, err := nftables.New(nftables.WithNetNSFd(int(h)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accept := nftables.ChainPolicyAccept
+	for _, op := range []struct {
+		name string
+		fam  nftables.TableFamily
+		typ  nftables.ChainType
+	}{{"operator", nftables.TableFamilyINet, nftables.ChainTypeFilter}, {"operator_nat", nftables.TableFamilyIPv4, nftables.ChainTypeNAT}} {
+		tb := conn.AddTable(&nftables.Table{Name: op.name, Family: op.fam})
+		ch := conn.AddChain(&nftables.Chain{Name: "out", Table: tb, Type: op.typ, Hooknum: nftables.ChainHookOutput,
+			Priority: nftables.ChainPriorityRef(0), Policy: &accept})
+		conn.AddRule(&nftables.Rule{Table: tb, Chain: ch, Exprs: []expr.Any{&expr.Counter{}}})
+	}
+	if err := conn.Flush(); err != nil {
+		t.Fatalf("operator tables: %v", err)
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, op := range []struct {
+			name string
+			fam  nftables.TableFamily
+		}{{"operator", nftables.TableFamilyINet}, {"operator_nat", nftables.TableFamilyIPv4}} {
+			tb := &nftables.Table{Name: op.name, Family: op.fam}
+			rules, err := conn.GetRules(tb, &nftables.Chain{Name: "out", Table: tb})
+			if err != nil || len(rules) != 1 {
+				t.Errorf("%s: operator table %s: %d rules, %v; want its one rule", when, op.name, len(rules), err)
+			}
+		}
+	}
+
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	ctx := within(t, time.Minute)
+	st, err := d.Inject(ctx, runID("run-operator"), "slow", 1, Spec{Dependency: dep, Namespace: tp.client, Toxics: []Toxic{{Type: Latency, Latency: ms(100)}}})
+	if err != nil {
+		t.Fatalf("Inject: %v", err)
+	}
+	check("after Inject")
+	if lat := medianRTT(t, tp.client, dep, 5); lat < 100*time.Millisecond {
+		t.Errorf("median round trip %v beside the operator's tables, want >= 100ms", lat)
+	}
+	if err := d.Revert(ctx, st); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+	check("after Revert")
+}
+
+// Bad specs are refused before anything starts: no table, no proxy.
+func TestInjectBadSpecStartsNothing(t *testing.T) {
+	tp := newTopo(t)
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	_, err := d.Inject(within(t, time.Minute), runID("run-bad"), "bad", 1, Spec{Dependency: serverIP + ":http", Namespace: tp.client,
+		Toxics: []Toxic{{Type: Latency, Latency: ms(100)}}})
+	requireKind(t, err, "InvalidSpec")
+	if got := proxyTables(t, d, tp.client); len(got) != 0 {
+		t.Errorf("tables after a refused Inject: %v", got)
+	}
+	d.mu.Lock()
+	n := len(d.running)
+	d.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d embedded proxies after a refused Inject", n)
+	}
+	_, err = d.Inject(within(t, time.Minute), runID("run-bad"), "bad", 1, Spec{Dependency: serverIP + ":7000", Namespace: "tpx-no-such-ns-" + strconv.Itoa(1),
+		Toxics: []Toxic{{Type: Latency, Latency: ms(100)}}})
+	requireKind(t, err, "UnknownTarget")
+}
