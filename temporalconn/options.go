@@ -80,7 +80,7 @@ func (o Options) Load() (*Settings, error) {
 	}
 	s.codec = payloadcodec.New(keys...)
 	if o.APIKey != "" {
-		b, err := readSource(FlagAPIKey, o.APIKey)
+		b, err := ReadSource(FlagAPIKey, o.APIKey)
 		if err != nil {
 			return nil, err
 		}
@@ -99,7 +99,7 @@ func (o Options) Load() (*Settings, error) {
 
 // LoadCodecKey reads one codec key from src ("env:NAME" or "file:PATH").
 func LoadCodecKey(src string) (payloadcodec.Key, error) {
-	b, err := readSource(FlagCodecKey, src)
+	b, err := ReadSource(FlagCodecKey, src)
 	if err != nil {
 		return payloadcodec.Key{}, err
 	}
@@ -114,9 +114,10 @@ func LoadCodecKey(src string) (payloadcodec.Key, error) {
 	return k, nil
 }
 
-// readSource reads "env:NAME" or "file:PATH". A secret is never taken
+// ReadSource reads "env:NAME" or "file:PATH", naming flag in its errors
+// (a *FlagError); an unset or empty variable or file is an error. A secret is never taken
 // from the command line itself (it would show in ps and shell history).
-func readSource(flag, src string) ([]byte, error) {
+func ReadSource(flag, src string) ([]byte, error) {
 	switch {
 	case strings.HasPrefix(src, "env:"):
 		name := strings.TrimPrefix(src, "env:")

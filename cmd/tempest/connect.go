@@ -20,6 +20,7 @@ import (
 
 	"github.com/tempest-chaos/tempest/devserver"
 	"github.com/tempest-chaos/tempest/fault/kube"
+	"github.com/tempest-chaos/tempest/temporalconn"
 	"github.com/tempest-chaos/tempest/worker"
 )
 
@@ -61,6 +62,11 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 	if notes == nil {
 		notes = io.Discard
 	}
+	conn, err := g.conn.Load()
+	if err != nil {
+		return nil, &exitError{code: exitErrored, err: err}
+	}
+	g.connSettings = conn
 	addr := g.address
 	s := &session{}
 	// via says why a server this command did not start is used.
@@ -74,6 +80,8 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 		via = fmt.Sprintf("already running: a tempest dev, or another server on --port %d", g.port)
 	case !g.mayServe:
 		return nil, &exitError{code: exitErrored, err: fmt.Errorf("no Temporal server at %s: start one with `tempest dev`, or pass --address", localFrontend(g))}
+	case conn.TLS():
+		return nil, &exitError{code: exitErrored, err: fmt.Errorf("--tls, --tls-* and --api-key need --address: the embedded server serves no TLS")}
 	default:
 		srv, err := startEmbedded(ctx, g)
 		if err != nil {
@@ -90,9 +98,12 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c, err := client.DialContext(dctx, client.Options{HostPort: addr, Namespace: g.namespace, Logger: sdkLogger(os.Stderr, slog.Level(g.logLevel))})
+	c, err := conn.Dial(dctx, client.Options{HostPort: addr, Namespace: g.namespace, Logger: sdkLogger(os.Stderr, slog.Level(g.logLevel))})
 	if err != nil {
 		s.Close()
+		if tlsErr := (*temporalconn.TLSError)(nil); errors.As(err, &tlsErr) {
+			return nil, &exitError{code: exitErrored, err: tlsErr}
+		}
 		if g.address == "" && !s.embedded {
 			return nil, &exitError{code: exitErrored, err: fmt.Errorf("something listens on %s but does not answer as Temporal (%w); pass --address, or --port for another port", addr, err)}
 		}

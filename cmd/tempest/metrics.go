@@ -56,7 +56,12 @@ func serveMetrics(cmd *cobra.Command, c client.Client, g *globalFlags, cfg worke
 	if err != nil {
 		return fail(err)
 	}
-	mc, err := client.NewClientFromExisting(c, client.Options{Namespace: g.namespace, Logger: sdkLogger(os.Stderr, slog.Level(g.logLevel)), MetricsHandler: handler})
+	opts := client.Options{Namespace: g.namespace, Logger: sdkLogger(os.Stderr, slog.Level(g.logLevel)), MetricsHandler: handler}
+	if g.connSettings != nil {
+		// The new client encrypts and decrypts like c.
+		opts.DataConverter, opts.FailureConverter = g.connSettings.DataConverter(), g.connSettings.FailureConverter()
+	}
+	mc, err := client.NewClientFromExisting(c, opts)
 	if err != nil {
 		stopSDK()
 		return fail(err)

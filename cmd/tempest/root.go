@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tempest-chaos/tempest/temporalconn"
 	"github.com/tempest-chaos/tempest/workflows"
 )
 
@@ -40,6 +41,11 @@ type globalFlags struct {
 	mayServe bool
 	// notes receives what the command says about its connection (stderr).
 	notes io.Writer
+
+	// conn is the connection's security: TLS, API key, codec keys
+	// (addConnectionFlags); connect loads it into connSettings.
+	conn         temporalconn.Options
+	connSettings *temporalconn.Settings
 }
 
 // annotationServes marks the commands that may start the embedded server.
@@ -61,6 +67,7 @@ func newRootCommand() *cobra.Command {
 	pf.StringVar(&g.address, "address", os.Getenv("TEMPORAL_ADDRESS"), "Temporal frontend host:port (default $TEMPORAL_ADDRESS; empty: a tempest dev on 127.0.0.1:7233, or for run an embedded server)")
 	pf.StringVar(&g.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", "default"), "Temporal namespace")
 	pf.StringVar(&g.taskQueue, "task-queue", workflows.DefaultTaskQueue, "task queue of the Tempest workers")
+	addConnectionFlags(pf, &g.conn)
 
 	run, dev, worker := newRunCommand(g), newDevCommand(g), newWorkerCommand(g)
 	for _, cmd := range []*cobra.Command{run, dev} {
@@ -82,7 +89,7 @@ func newRootCommand() *cobra.Command {
 	abort := newAbortCommand(g)
 	defaultExample(abort, `  tempest abort tempest-process-kill-1a2b3c4d --reason "big red button"
   tempest abort WORKFLOW-ID --reason "checkout errors" --timeout 30s`)
-	root.AddCommand(run, newValidateCommand(), status, abort, worker, dev, cleanup, newReportCommand(g), newVersionCommand())
+	root.AddCommand(run, newValidateCommand(), status, abort, worker, dev, cleanup, newReportCommand(g), newVersionCommand(), newCodecServerCommand(g))
 	for _, cmd := range root.Commands() {
 		retireFlags(cmd, g)
 	}
