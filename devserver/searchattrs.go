@@ -23,6 +23,9 @@ const (
 	// SearchAttrTarget lists the targets faults were injected into
 	// (KeywordList).
 	SearchAttrTarget = "TempestTarget"
+	// SearchAttrCampaign is the campaign's name, on the campaign and on
+	// every experiment it runs (Keyword).
+	SearchAttrCampaign = "TempestCampaign"
 )
 
 // TempestSearchAttributes returns a new map of Tempest's search attributes,
@@ -32,6 +35,7 @@ func TempestSearchAttributes() map[string]enumspb.IndexedValueType {
 		SearchAttrExperiment: enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		SearchAttrVerdict:    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		SearchAttrTarget:     enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+		SearchAttrCampaign:   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
 

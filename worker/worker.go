@@ -50,6 +50,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 func registerWorkflows(r sdkworker.Registry) {
 	r.RegisterWorkflowWithOptions(workflows.ExperimentWorkflow, workflow.RegisterOptions{Name: workflows.ExperimentWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.FaultWorkflow, workflow.RegisterOptions{Name: workflows.FaultWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
 }
 
 // SearchAttributes are the custom search attributes Tempest sets.
@@ -58,6 +59,7 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		workflows.AttrExperiment.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		workflows.AttrVerdict.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		workflows.AttrTarget.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+		workflows.AttrCampaign.GetName():   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
 
