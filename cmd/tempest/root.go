@@ -90,6 +90,7 @@ func newRootCommand() *cobra.Command {
 	defaultExample(abort, `  tempest abort tempest-process-kill-1a2b3c4d --reason "big red button"
   tempest abort WORKFLOW-ID --reason "checkout errors" --timeout 30s`)
 	root.AddCommand(run, newValidateCommand(), status, abort, worker, dev, cleanup, newReportCommand(g), newVersionCommand(), newCodecServerCommand(g))
+	root.AddCommand(newListCommand(g), newScheduleCommand(g))
 	for _, cmd := range root.Commands() {
 		retireFlags(cmd, g)
 	}
