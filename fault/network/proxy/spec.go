@@ -361,22 +361,27 @@ func splitHostPort(s string) (host, port string, err error) {
 // credentials (the URL is recorded in the State, which is no place for
 // a secret), no query.
 func parseServer(s string) (*url.URL, error) {
+	raw := s
 	if !strings.Contains(s, "://") {
 		s = "http://" + s
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a URL", s)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("%q is not a URL: %v", raw, err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%q: scheme %q is not http or https", s, u.Scheme)
+		return nil, fmt.Errorf("%q: scheme %q is not http or https", raw, u.Scheme)
 	case u.Host == "":
-		return nil, fmt.Errorf("%q has no host", s)
+		return nil, fmt.Errorf("%q has no host", raw)
 	case u.User != nil:
 		return nil, fmt.Errorf("%q carries credentials; Tempest records the server in the run's history: put none in it", u.Redacted())
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("%q: a query or fragment is not allowed", s)
+		return nil, fmt.Errorf("%q: a query or fragment is not allowed", raw)
 	}
 	if port := u.Port(); port != "" {
 		if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
