@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,6 +35,12 @@ type Driver struct {
 	// connections (default DefaultMark). Pick another if the host's
 	// policy routing (ip rule fwmark) gives this one a meaning.
 	Mark uint32
+	// TemporalAddress is the worker's Temporal frontend (host:port). A
+	// transparent proxy in the worker's own namespace whose dependency
+	// is that address (or could be: a host that does not resolve counts)
+	// is refused (errkind.Refused) unless the spec sets AllowSelfCut.
+	// Empty: no guard.
+	TemporalAddress string
 	// HTTPClient calls named proxies' servers (default
 	// http.DefaultClient; each call is bounded to 15 s besides ctx).
 	HTTPClient *http.Client
@@ -134,6 +143,11 @@ func (d *Driver) injectTransparent(ctx context.Context, c compiled, runID, fault
 		return State{}, err
 	}
 	defer h.Close()
+	if !c.spec.AllowSelfCut && d.TemporalAddress != "" && network.IsWorkerNamespace(ns) {
+		if err := guardSelfCut(ctx, c.dependency, d.TemporalAddress); err != nil {
+			return State{}, err
+		}
+	}
 	table := TableName(runID, faultName, injection)
 	fam := family(c.dependency.Addr())
 	st := State{Mode: Transparent, Namespace: ns, Table: table, Family: familyName(fam), Dependency: c.dependency.String()}
@@ -331,4 +345,37 @@ func classify(err error) error {
 		return errkind.Wrap(errkind.Forbidden, err)
 	}
 	return err
+}
+
+// guardSelfCut refuses a redirect of dep when it could take the worker's
+// connections to Temporal at temporal (host:port): the same port and an
+// address temporal resolves to, or one that does not resolve.
+func guardSelfCut(ctx context.Context, dep netip.AddrPort, temporal string) error {
+	host, portStr, err := net.SplitHostPort(temporal)
+	if err != nil {
+		return errkind.New(errkind.InvalidSpec, "temporal address %q: %v", temporal, err)
+	}
+	if port, err := strconv.ParseUint(portStr, 10, 16); err == nil && uint16(port) != dep.Port() {
+		return nil
+	}
+	refuse := func(why string) error {
+		return errkind.New(errkind.Refused, "dependency: %s would send the worker's own connections to Temporal at %s through the fault's proxy (%s); set allowSelfCut to allow it",
+			dep, temporal, why)
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		if a.Unmap() == dep.Addr() {
+			return refuse("the same address and port")
+		}
+		return nil
+	}
+	got, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return refuse(fmt.Sprintf("%s does not resolve: %v", host, err))
+	}
+	for _, a := range got {
+		if a.Unmap() == dep.Addr() {
+			return refuse(fmt.Sprintf("%s resolves to %s", host, a))
+		}
+	}
+	return nil
 }

@@ -113,6 +113,11 @@ type Spec struct {
 	Proxy string `json:"proxy,omitempty"`
 	// Toxics to add (at least one, at most 16).
 	Toxics []Toxic `json:"toxics"`
+	// AllowSelfCut lets a transparent proxy in the worker's own
+	// namespace take the worker's own connections to Temporal (refused
+	// otherwise: a worker crash would leave them refused, and so the
+	// revert unreachable).
+	AllowSelfCut bool `json:"allowSelfCut,omitempty"`
 }
 
 // maxToxics bounds the toxics of one fault.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,4 +276,59 @@ func TestInjectBadSpecStartsNothing(t *testing.T) {
 	_, err = d.Inject(within(t, time.Minute), runID("run-bad"), "bad", 1, Spec{Dependency: serverIP + ":7000", Namespace: "tpx-no-such-ns-" + strconv.Itoa(1),
 		Toxics: []Toxic{{Type: Latency, Latency: ms(100)}}})
 	requireKind(t, err, "UnknownTarget")
+}
+
+// A transparent proxy of the worker's own connections to Temporal is
+// refused unless allowed; nothing is added.
+func TestSelfCutGuard(t *testing.T) {
+	requireRoot(t)
+	ctx := within(t, time.Minute)
+	for _, tc := range []struct {
+		temporal, dep string
+		refused       bool
+	}{
+		{"127.0.0.1:7233", "127.0.0.1:7233", true},
+		{"localhost:7233", "127.0.0.1:7233", true},
+		{"tpx-no-such-host.invalid:7233", "127.0.0.1:7233", true},
+		{"127.0.0.1:7233", "127.0.0.1:7234", false},
+		{"127.0.0.1:7233", "127.0.0.2:7233", false},
+	} {
+		dep, err := parseDependency(tc.dep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = guardSelfCut(ctx, dep, tc.temporal)
+		if tc.refused {
+			requireKind(t, err, "Refused")
+		} else if err != nil {
+			t.Errorf("guard(%s, %s) = %v, want nil", tc.temporal, tc.dep, err)
+		}
+	}
+	// Port 9 (discard): nothing on this host uses it, so the allowed
+	// redirect below disturbs no one's connections.
+	d := &Driver{TemporalAddress: "localhost:9"}
+	t.Cleanup(d.Close)
+	spec := Spec{Dependency: "127.0.0.1:9", Toxics: []Toxic{{Type: Latency, Latency: ms(10)}}}
+	_, err := d.Inject(ctx, runID("run-self"), "self", 1, spec)
+	requireKind(t, err, "Refused")
+	if !strings.Contains(err.Error(), "allowSelfCut") {
+		t.Errorf("error %q does not say how to allow it", err)
+	}
+	found, err := d.LeftoversEverywhere(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range found {
+		if l.Run == runID("run-self") {
+			t.Errorf("a refused Inject left %s", l)
+		}
+	}
+	spec.AllowSelfCut = true
+	st, err := d.Inject(ctx, runID("run-self"), "self", 1, spec)
+	if err != nil {
+		t.Fatalf("Inject with allowSelfCut: %v", err)
+	}
+	if err := d.Revert(ctx, st); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
 }
