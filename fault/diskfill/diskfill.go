@@ -131,19 +131,49 @@ func (d *Driver) inject(ctx context.Context, req fault.Request, s *Spec) (fault.
 	if err := checkDir(s.Path); err != nil {
 		return nil, err
 	}
+	if d.StateDir == "" {
+		return nil, errkind.New(errkind.InvalidSpec, "diskFill: the worker has no state directory to keep its index in")
+	}
 	id := markerID(req)
 	file := fillFile(s.Path, id)
-	before, err := statUsage(s.Path)
-	if err != nil {
-		return nil, err
-	}
 	own, err := allocated(file)
 	if err != nil {
 		return nil, err
 	}
+	// The index entry and the sidecar are written before the file, so a
+	// crash at any point leaves the file findable and attributable; and
+	// before the filesystem is measured, so their own blocks are counted.
+	m := Marker{Run: req.Run, Fault: req.Fault.Name, Injection: req.Injection, File: file}
+	if err := os.MkdirAll(filepath.Join(d.StateDir, indexDir), 0o700); err != nil {
+		return nil, fmt.Errorf("diskFill index: %w", err)
+	}
+	if err := ensureMarker(d.indexPath(id), m); err != nil {
+		return nil, err
+	}
+	if err := ensureMarker(file+SidecarSuffix, m); err != nil {
+		if own > 0 {
+			return nil, forbidden(err)
+		}
+		return nil, errors.Join(forbidden(err), removeIfExists(d.indexPath(id)))
+	}
+	// undo takes the markers back when nothing else of this injection
+	// exists, so that a nil State means nothing was changed.
+	undo := func(err error) (fault.State, error) {
+		if own > 0 {
+			return nil, err
+		}
+		if rerr := d.remove(file, id); rerr != nil {
+			return fault.State{StatePath: s.Path, StateFile: file}, errors.Join(err, rerr)
+		}
+		return nil, err
+	}
+	before, err := statUsage(s.Path)
+	if err != nil {
+		return undo(err)
+	}
 	want, err := wanted(s, before, own)
 	if err != nil {
-		return nil, err
+		return undo(err)
 	}
 	state := fault.State{
 		StatePath:   s.Path,
@@ -154,28 +184,18 @@ func (d *Driver) inject(ctx context.Context, req fault.Request, s *Spec) (fault.
 	}
 	if want == 0 && own == 0 {
 		state[StateAfter] = state[StateBefore]
+		if _, err := undo(nil); err != nil {
+			return state, err
+		}
 		return state, nil
 	}
 	extra := max(want-own, 0)
 	if extra > before.avail {
-		return nil, errkind.New(errkind.Refused, "diskFill: %s needs %s more on the filesystem of %s, which has %s available",
-			size(want), size(extra), s.Path, size(before.avail))
+		return undo(errkind.New(errkind.Refused, "diskFill: %s needs %s more on the filesystem of %s, which has %s available",
+			size(want), size(extra), s.Path, size(before.avail)))
 	}
 	if err := d.checkMargin(s.Path, before, extra); err != nil {
-		return nil, err
-	}
-	// The index entry and the sidecar are written before the file, so a
-	// crash at any point leaves the file findable and attributable.
-	m := Marker{Run: req.Run, Fault: req.Fault.Name, Injection: req.Injection, File: file}
-	if err := os.MkdirAll(filepath.Join(d.StateDir, indexDir), 0o700); err != nil {
-		return nil, fmt.Errorf("diskFill index: %w", err)
-	}
-	if err := writeMarker(d.indexPath(id), m); err != nil {
-		return nil, err
-	}
-	if err := writeMarker(file+SidecarSuffix, m); err != nil {
-		_ = removeIfExists(d.indexPath(id))
-		return nil, forbidden(err)
+		return undo(err)
 	}
 	method, err := d.fill(ctx, file, want)
 	if err != nil {

@@ -196,6 +196,33 @@ func TestRefusedPastMargin(t *testing.T) {
 	}
 }
 
+// TestInjectFull fills a filesystem to 100%: nothing is left available.
+func TestInjectFull(t *testing.T) {
+	dir := mountTmpfs(t, "8m")
+	d := New(t.TempDir())
+	req := request("run-1", "full", 1, dir)
+	s := &Spec{Path: dir, Percent: 100}
+	if _, err := d.inject(context.Background(), req, s); err != nil {
+		t.Fatal(err)
+	}
+	u, err := statUsage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.avail != 0 {
+		t.Fatalf("%d bytes still available after a fill to 100%%", u.avail)
+	}
+	if _, err := d.inject(context.Background(), req, s); err != nil {
+		t.Fatalf("re-inject of a full filesystem: %v", err)
+	}
+	if err := d.revert(req, s); err != nil {
+		t.Fatal(err)
+	}
+	if got := markedFiles(t, dir); len(got) != 0 {
+		t.Fatalf("left: %v", got)
+	}
+}
+
 // TestInjectMoreThanAvailable is refused, not half done.
 func TestInjectMoreThanAvailable(t *testing.T) {
 	dir := mountTmpfs(t, "8m")

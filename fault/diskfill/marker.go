@@ -95,6 +95,15 @@ func writeMarker(path string, m Marker) error {
 	return nil
 }
 
+// ensureMarker writes m to path unless path already holds it (a
+// re-inject, on a filesystem that may be full by now).
+func ensureMarker(path string, m Marker) error {
+	if old, ok, err := readMarker(path); err == nil && ok && old == m {
+		return nil
+	}
+	return writeMarker(path, m)
+}
+
 // readMarker reads a marker file; ok is false when it does not exist.
 func readMarker(path string) (m Marker, ok bool, err error) {
 	b, err := os.ReadFile(path)
