@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -88,6 +89,43 @@ type Driver struct {
 
 	proc    procFS
 	process *process.Process
+	locks   keyedMutex
+}
+
+// keyedMutex serializes work on one key (an injection's marker), so
+// concurrent attempts of one injection start one stressor.
+type keyedMutex struct {
+	mu   sync.Mutex
+	held map[string]chan struct{}
+}
+
+// lock waits until key is free (or ctx is done), takes it and returns
+// its unlock.
+func (k *keyedMutex) lock(ctx context.Context, key string) (unlock func(), err error) {
+	for {
+		k.mu.Lock()
+		if k.held == nil {
+			k.held = map[string]chan struct{}{}
+		}
+		wait, busy := k.held[key]
+		if !busy {
+			done := make(chan struct{})
+			k.held[key] = done
+			k.mu.Unlock()
+			return func() {
+				k.mu.Lock()
+				delete(k.held, key)
+				k.mu.Unlock()
+				close(done)
+			}, nil
+		}
+		k.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // New returns a driver with the defaults, keeping logs under stateDir.
@@ -139,7 +177,7 @@ type settings struct {
 	memBytes            int64
 }
 
-func (d *Driver) settle(req fault.Request, s *Spec) (settings, error) {
+func (d *Driver) settings(req fault.Request, s *Spec) (settings, error) {
 	spec := *s
 	if s.CPU != nil {
 		c := *s.CPU
@@ -189,11 +227,16 @@ func (d *Driver) checkCeiling(bytes int64) error {
 // inject starts the injection's stressor, or finds it running; see the
 // package doc.
 func (d *Driver) inject(ctx context.Context, req fault.Request, s *Spec) (fault.State, error) {
-	set, err := d.settle(req, s)
+	set, err := d.settings(req, s)
 	if err != nil {
 		return nil, err
 	}
 	marker := markerOf(req)
+	unlock, err := d.locks.lock(ctx, marker)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	state := fault.State{
 		StateMarker:      marker,
 		StateCPUWorkers:  strconv.Itoa(set.cpuWorkers),
@@ -387,13 +430,26 @@ func (d *Driver) launch(ctx context.Context, marker string, info Info, set setti
 				workers++
 			}
 		}
-		if !leader || workers < wantWorkers {
-			return false, nil
-		}
-		return set.memBytes == 0 || d.resident(wctx, marker) >= set.memBytes*9/10, nil
+		return leader && workers >= wantWorkers, nil
 	})
 	if err != nil {
 		return abort(fmt.Errorf("stress-ng did not start its workers: %w", err))
+	}
+	if set.memBytes > 0 {
+		// Wait for the memory to be held, for the rest of StartWait at
+		// most: in a cgroup whose limit is lower it never is, and the
+		// pressure on that limit is the fault.
+		_ = waitUntil(wctx, d.startWait(), func() (bool, error) {
+			select {
+			case err := <-exited:
+				return false, fmt.Errorf("stress-ng exited (%v): %s", err, logTail(logFile))
+			default:
+			}
+			return d.resident(wctx, marker) >= set.memBytes*9/10, nil
+		})
+		if _, err := d.proc.alive(pid, st.StartTime); err != nil {
+			return abort(fmt.Errorf("stress-ng exited while it allocated: %s", logTail(logFile)))
+		}
 	}
 	return pid, st.StartTime, nil
 }
@@ -437,6 +493,11 @@ func logTail(path string) string {
 // returns once they are gone.
 func (d *Driver) revert(ctx context.Context, req fault.Request, state fault.State) error {
 	marker := markerOf(req)
+	unlock, err := d.locks.lock(ctx, marker)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	pid, _ := strconv.Atoi(state[StatePID])
 	start, _ := strconv.ParseUint(state[StateStartTime], 10, 64)
 	if err := d.kill(ctx, marker, pid, start); err != nil {
