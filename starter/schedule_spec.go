@@ -216,6 +216,7 @@ func parseCalendar(flag, expr string, unsetMeansAll bool) (client.ScheduleCalend
 		return cal, bad("empty: want fields such as \"dow=mon-fri at=09:30\"")
 	}
 	for _, kv := range strings.Fields(expr) {
+		// Each field is set once; at= sets three.
 		k, v, ok := strings.Cut(kv, "=")
 		k = strings.ToLower(k)
 		if !ok || v == "" {
@@ -224,7 +225,7 @@ func parseCalendar(flag, expr string, unsetMeansAll bool) (client.ScheduleCalend
 		if k == "at" {
 			for _, f := range []string{"hour", "minute", "second"} {
 				if seen[f] {
-					return cal, bad("at= and %s= both set the %s", f, f)
+					return cal, bad("%s is set twice (at= sets hour, minute and second)", f)
 				}
 				seen[f] = true
 			}
@@ -232,7 +233,7 @@ func parseCalendar(flag, expr string, unsetMeansAll bool) (client.ScheduleCalend
 			if err != nil {
 				return cal, bad("at=%s: %v", v, err)
 			}
-			cal.Hour, cal.Minute, cal.Second = []client.ScheduleRange{{Start: h}}, []client.ScheduleRange{{Start: m}}, []client.ScheduleRange{{Start: s}}
+			cal.Hour, cal.Minute, cal.Second = []client.ScheduleRange{{Start: h, End: h}}, []client.ScheduleRange{{Start: m, End: m}}, []client.ScheduleRange{{Start: s, End: s}}
 			continue
 		}
 		i := slices.IndexFunc(calendarFields, func(f calendarField) bool { return f.key == k || (f.alias != "" && f.alias == k) })
@@ -365,11 +366,24 @@ func dateWindow(expr string) ([]client.ScheduleCalendarSpec, error) {
 // CalendarString writes cal as a calendar expression ParseCalendar reads
 // back (fields matching everything left out, except 0-valued ones).
 func CalendarString(cal client.ScheduleCalendarSpec) string {
+	return calendarString(cal, false)
+}
+
+// SkipString writes a skip calendar as ParseSkip reads it back: every
+// field that matches everything left out.
+func SkipString(cal client.ScheduleCalendarSpec) string {
+	if s := calendarString(cal, true); s != "" {
+		return s
+	}
+	return "always"
+}
+
+func calendarString(cal client.ScheduleCalendarSpec, skip bool) string {
 	var parts []string
 	for _, f := range calendarFields {
 		ranges := *f.get(&cal)
 		if len(ranges) == 0 {
-			if f.key == "second" || f.key == "minute" || f.key == "hour" {
+			if !skip && (f.key == "second" || f.key == "minute" || f.key == "hour") {
 				parts = append(parts, f.key+"=0")
 			}
 			continue
@@ -390,7 +404,7 @@ func CalendarString(cal client.ScheduleCalendarSpec) string {
 				vals = append(vals, v)
 			}
 		}
-		if len(vals) == 1 && vals[0] == "*" && f.key != "second" && f.key != "minute" && f.key != "hour" {
+		if len(vals) == 1 && vals[0] == "*" && (skip || (f.key != "second" && f.key != "minute" && f.key != "hour")) {
 			continue
 		}
 		parts = append(parts, f.key+"="+strings.Join(vals, ","))

@@ -44,14 +44,18 @@ func whenText(spec client.ScheduleSpec) string {
 		parts = append(parts, "cron "+c)
 	}
 	for _, iv := range spec.Intervals {
-		s := "every " + iv.Every.String()
+		s := "every " + intervalText(iv.Every)
 		if iv.Offset > 0 {
-			s += " offset " + iv.Offset.String()
+			s += " offset " + intervalText(iv.Offset)
 		}
 		parts = append(parts, s)
 	}
 	for _, c := range spec.Calendars {
-		parts = append(parts, "calendar "+starter.CalendarString(c))
+		text := c.Comment
+		if text == "" {
+			text = starter.CalendarString(c)
+		}
+		parts = append(parts, "calendar "+text)
 	}
 	if len(parts) == 0 {
 		return "only when triggered"
@@ -63,13 +67,32 @@ func whenText(spec client.ScheduleSpec) string {
 	return s
 }
 
-// skipText lists spec's freeze windows.
+// skipText lists spec's freeze windows as they were written (a date
+// window is one entry however many months it spans).
 func skipText(spec client.ScheduleSpec) string {
-	parts := make([]string, len(spec.Skip))
-	for i, c := range spec.Skip {
-		parts[i] = starter.CalendarString(c)
+	var parts []string
+	for _, c := range spec.Skip {
+		s := c.Comment
+		if s == "" {
+			s = starter.SkipString(c)
+		}
+		if len(parts) == 0 || parts[len(parts)-1] != s {
+			parts = append(parts, s)
+		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// intervalText writes d without its zero tail: 5m, 1h30m, 2s.
+func intervalText(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // fileState says whether the file a schedule was read from still has the
