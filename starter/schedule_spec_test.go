@@ -11,7 +11,9 @@ import (
 )
 
 func TestParseCalendar(t *testing.T) {
-	r := func(lo, hi, step int) client.ScheduleRange { return client.ScheduleRange{Start: lo, End: hi, Step: step} }
+	r := func(lo, hi, step int) client.ScheduleRange {
+		return client.ScheduleRange{Start: lo, End: hi, Step: step}
+	}
 	one := func(v int) []client.ScheduleRange { return []client.ScheduleRange{{Start: v, End: v}} }
 	for _, tc := range []struct {
 		expr string
@@ -89,7 +91,7 @@ func TestParseSkip(t *testing.T) {
 func TestScheduleSpecErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, field, want string
-		err              func() error
+		err               func() error
 	}{
 		{"every zero", "--every", "at least 1s", func() error { _, err := ParseInterval("0s"); return err }},
 		{"every garbage", "--every", "invalid duration", func() error { _, err := ParseInterval("often"); return err }},
