@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -331,4 +333,112 @@ func TestSelfCutGuard(t *testing.T) {
 	if err := d.Revert(ctx, st); err != nil {
 		t.Fatalf("Revert: %v", err)
 	}
+}
+
+// Bandwidth and slow_close through the transparent proxy slow what they
+// should, by at least what they promise (lower bounds only: a loaded
+// machine only slows things further).
+func TestTransparentSlowingToxics(t *testing.T) {
+	tp := newTopo(t)
+	startEcho(t, tp.server, serverIP, 7000)
+	startHangUp(t, tp.server, 7002)
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	ctx := within(t, 2*time.Minute)
+
+	// echoBack sends n bytes to the echo server and reads them back.
+	echoBack := func(dep string, n int) error {
+		c, err := dial(t, tp.client, dep, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+		go func() { _, _ = c.Write(make([]byte, n)) }()
+		_, err = io.ReadFull(c, make([]byte, n))
+		return err
+	}
+	// readToEOF reads what the hang-up server says until it closes.
+	readToEOF := func(dep string, _ int) error {
+		c, err := dial(t, tp.client, dep, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+		b, err := io.ReadAll(c)
+		if err == nil && string(b) != "bye" {
+			err = fmt.Errorf("read %q, want bye", b)
+		}
+		return err
+	}
+	for i, tc := range []struct {
+		name  string
+		port  int
+		toxic Toxic
+		bytes int
+		do    func(dep string, n int) error
+		min   time.Duration
+	}{
+		// 200 KB at 400 KB/s downstream: 0.5 s at least (0.4 s allowed for the first burst).
+		{"bandwidth", 7000, Toxic{Type: Bandwidth, Rate: "3200kbit"}, 200_000, echoBack, 400 * time.Millisecond},
+		// The server's close reaches the client 300 ms late.
+		{"slow_close", 7002, Toxic{Type: SlowClose, Delay: ms(300)}, 0, readToEOF, 300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dep := net.JoinHostPort(serverIP, strconv.Itoa(tc.port))
+			if err := tc.do(dep, tc.bytes); err != nil { // warm up: neighbours resolved
+				t.Fatalf("baseline: %v", err)
+			}
+			start := time.Now()
+			if err := tc.do(dep, tc.bytes); err != nil {
+				t.Fatalf("baseline: %v", err)
+			}
+			base := time.Since(start)
+			if base >= tc.min {
+				t.Fatalf("baseline %v: too slow to show a toxic of at least %v", base, tc.min)
+			}
+			st, err := d.Inject(ctx, runID("run-slow"), "slow", i, Spec{Dependency: dep, Namespace: tp.client, Toxics: []Toxic{tc.toxic}})
+			if err != nil {
+				t.Fatalf("Inject: %v", err)
+			}
+			start = time.Now()
+			if err := tc.do(dep, tc.bytes); err != nil {
+				t.Fatalf("through the toxic: %v", err)
+			}
+			slow := time.Since(start)
+			t.Logf("%s: %v, %v through the toxic", tc.name, base, slow)
+			if slow < tc.min {
+				t.Errorf("%s: %v through the toxic, want at least %v", tc.name, slow, tc.min)
+			}
+			if err := d.Revert(ctx, st); err != nil {
+				t.Fatalf("Revert: %v", err)
+			}
+		})
+	}
+}
+
+// startHangUp listens on serverIP:port in namespace ns; it says "bye" to
+// each connection and closes it.
+func startHangUp(t testing.TB, ns string, port int) {
+	t.Helper()
+	var l net.Listener
+	var err error
+	inNetns(t, ns, func() { l, err = net.Listen("tcp", net.JoinHostPort(serverIP, strconv.Itoa(port))) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("bye"))
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { l.Close(); <-done })
 }
