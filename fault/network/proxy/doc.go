@@ -42,7 +42,8 @@
 // on a connection's first packet): a pool's open connections keep going
 // straight to the dependency until they reconnect. Only traffic the
 // namespace sends itself is redirected (hook output), not traffic it
-// forwards.
+// forwards. As in Toxiproxy itself, a connection one side half-closes
+// (shutdown for writing) is closed whole by the proxy.
 //
 // # A worker's crash
 //
