@@ -17,6 +17,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
@@ -26,8 +27,10 @@ import (
 // Addresses of the test topology: a veth pair between two namespaces
 // the test makes, so no traffic leaves them.
 const (
-	serverIP = "10.97.0.1"
-	clientIP = "10.97.0.2"
+	serverIP  = "10.97.0.1"
+	clientIP  = "10.97.0.2"
+	serverIP6 = "fd00:97::1"
+	clientIP6 = "fd00:97::2"
 )
 
 // requireRoot fails (never skips) without root: CI runs these as root.
@@ -118,9 +121,9 @@ func newTopo(t testing.TB) topo {
 		t.Fatalf("veth: %v", err)
 	}
 	for _, side := range []struct {
-		ns netns.NsHandle
-		ip string
-	}{{sh, serverIP}, {ch, clientIP}} {
+		ns      netns.NsHandle
+		ip, ip6 string
+	}{{sh, serverIP, serverIP6}, {ch, clientIP, clientIP6}} {
 		h, err := netlink.NewHandleAt(side.ns)
 		if err != nil {
 			t.Fatal(err)
@@ -133,6 +136,11 @@ func newTopo(t testing.TB) topo {
 			if name == "eth0" {
 				addr, _ := netlink.ParseAddr(side.ip + "/24")
 				if err := h.AddrAdd(l, addr); err != nil {
+					t.Fatal(err)
+				}
+				addr6, _ := netlink.ParseAddr(side.ip6 + "/64")
+				addr6.Flags = unix.IFA_F_NODAD // usable at once
+				if err := h.AddrAdd(l, addr6); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -441,4 +442,73 @@ func startHangUp(t testing.TB, ns string, port int) {
 		}
 	}()
 	t.Cleanup(func() { l.Close(); <-done })
+}
+
+// An IPv6 dependency: the redirect table is family ip6 and the proxy
+// listens on ::1 in the namespace.
+func TestTransparentIPv6(t *testing.T) {
+	tp := newTopo(t)
+	startEcho(t, tp.server, serverIP6, 7000)
+	dep := "[" + serverIP6 + "]:7000"
+	base := medianRTT(t, tp.client, dep, 5)
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	ctx := within(t, time.Minute)
+	st, err := d.Inject(ctx, runID("run-v6"), "slow", 1, Spec{Dependency: dep, Namespace: tp.client, Toxics: []Toxic{{Type: Latency, Latency: ms(100)}}})
+	if err != nil {
+		t.Fatalf("Inject: %v", err)
+	}
+	if host, _, _ := net.SplitHostPort(st.Listen); st.Family != "ip6" || host != "::1" {
+		t.Errorf("state = %+v, want family ip6 and a proxy on ::1", st)
+	}
+	lat := medianRTT(t, tp.client, dep, 5)
+	t.Logf("IPv6: median round trip %v, with 100ms latency %v", base, lat)
+	if lat < 100*time.Millisecond {
+		t.Errorf("median round trip %v with 100ms latency", lat)
+	}
+	if err := d.Revert(ctx, st); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+	if got := proxyTables(t, d, tp.client); len(got) != 0 {
+		t.Errorf("tables left: %v", got)
+	}
+}
+
+// The namespace of a process (by pid) works as a named one does.
+func TestTransparentByPID(t *testing.T) {
+	tp := newTopo(t)
+	startEcho(t, tp.server, serverIP, 7000)
+	dep := serverIP + ":7000"
+	var cmd *exec.Cmd
+	var err error
+	inNetns(t, tp.client, func() {
+		cmd = exec.Command("sleep", "120")
+		err = cmd.Start()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	ctx := within(t, time.Minute)
+	st, err := d.Inject(ctx, runID("run-pid"), "slow", 1, Spec{Dependency: dep, PID: cmd.Process.Pid, Toxics: []Toxic{{Type: Latency, Latency: ms(100)}}})
+	if err != nil {
+		t.Fatalf("Inject: %v", err)
+	}
+	if st.Namespace.PID != cmd.Process.Pid {
+		t.Errorf("namespace = %+v", st.Namespace)
+	}
+	if lat := medianRTT(t, tp.client, dep, 5); lat < 100*time.Millisecond {
+		t.Errorf("median round trip %v with 100ms latency in the pid's namespace", lat)
+	}
+	// The process gone, its namespace not: Revert finds it by identity.
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if err := d.Revert(ctx, st); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+	if got := proxyTables(t, d, tp.client); len(got) != 0 {
+		t.Errorf("tables left: %v", got)
+	}
 }
