@@ -2,8 +2,11 @@ package temporalconn
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"net"
 	"strings"
+	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	failurepb "go.temporal.io/api/failure/v1"
@@ -13,6 +16,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tempest-chaos/tempest/payloadcodec"
@@ -60,12 +65,50 @@ func (s *Settings) ClientOptions(o client.Options) client.Options {
 func (s *Settings) Dial(ctx context.Context, o client.Options) (client.Client, error) {
 	c, err := client.DialContext(ctx, s.ClientOptions(o))
 	if err != nil {
-		if s.TLS() && isTLSFailure(err) {
-			return nil, &TLSError{Addr: o.HostPort, Err: err}
+		if s.TLS() {
+			// gRPC may report a refused handshake as the broken pipe
+			// that followed it: ask TLS itself what went wrong.
+			if d := s.diagnoseTLS(ctx, o.HostPort); d != nil {
+				return nil, &TLSError{Addr: o.HostPort, Err: d}
+			}
+			if isTLSFailure(err) {
+				return nil, &TLSError{Addr: o.HostPort, Err: err}
+			}
 		}
 		return nil, err
 	}
 	return c, nil
+}
+
+// diagnoseTLS makes one TLS connection to addr with the connection's TLS
+// configuration and returns what the handshake, or the server's first
+// answer, says is wrong: nil when TLS works there, or when the address
+// cannot be reached at all. A TLS 1.3 server refuses a client
+// certificate only after the client's side of the handshake is done, so
+// the first read is where that refusal shows.
+func (s *Settings) diagnoseTLS(ctx context.Context, addr string) error {
+	cfg := s.tls.Clone()
+	cfg.NextProtos = []string{"h2"}
+	if cfg.ServerName == "" {
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			cfg.ServerName = host
+		}
+	}
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := (&tls.Dialer{Config: cfg}).DialContext(dctx, "tcp", addr)
+	if err != nil {
+		if isTLSFailure(err) {
+			return err
+		}
+		return nil
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err != nil && isTLSFailure(err) {
+		return err
+	}
+	return nil
 }
 
 // decodedReads are the service calls whose answers Tempest reads as raw
@@ -96,10 +139,22 @@ func (s *Settings) readDecoder() grpc.UnaryClientInterceptor {
 			},
 			SkipSearchAttributes: true,
 		}); err != nil {
-			return err
+			return &decodeError{err}
 		}
 		return proxy.VisitFailures(ctx, msg, proxy.VisitFailuresOptions{Visitor: failureVisitor(plain)})
 	}
+}
+
+// decodeError is a read whose payloads do not decode: its gRPC code
+// (FailedPrecondition) keeps the SDK from retrying it, its message is the
+// codec's.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
+
+func (e *decodeError) GRPCStatus() *status.Status {
+	return status.New(codes.FailedPrecondition, e.err.Error())
 }
 
 // TLSError is a connection whose TLS handshake failed.

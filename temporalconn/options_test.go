@@ -132,3 +132,33 @@ func TestDialPlaintextWithTLS(t *testing.T) {
 		t.Fatalf("error %q", msg)
 	}
 }
+
+// TestDialRefusedByMTLS: an mTLS endpoint refuses a client without its
+// CA's certificate; the error says so, whatever TLS version reports it.
+func TestDialRefusedByMTLS(t *testing.T) {
+	pki := tlstest.New(t)
+	addr := pki.Proxy(t, "127.0.0.1:1")
+	for name, tc := range map[string]struct {
+		o    Options
+		want string
+	}{
+		"no certificate":          {Options{TLSCA: pki.CA, TLSServerName: tlstest.ServerName}, "refused this client's certificate"},
+		"another CA's":            {Options{TLSCert: pki.StrangerCert, TLSKey: pki.StrangerKey, TLSCA: pki.CA, TLSServerName: tlstest.ServerName}, "refused this client's certificate"},
+		"server CA not trusted":   {Options{TLSCert: pki.ClientCert, TLSKey: pki.ClientKey}, "certificate is not trusted"},
+		"server name not its own": {Options{TLSCert: pki.ClientCert, TLSKey: pki.ClientKey, TLSCA: pki.CA, TLSServerName: "other.example"}, "certificate is not trusted"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := tc.o.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err = s.Dial(ctx, client.Options{HostPort: addr})
+			var te *TLSError
+			if !errors.As(err, &te) || !strings.Contains(err.Error(), "TLS with "+addr+" failed") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("dial: %v, want a TLSError saying %q", err, tc.want)
+			}
+		})
+	}
+}
