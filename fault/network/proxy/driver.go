@@ -215,7 +215,7 @@ func (d *Driver) embeddedFor(table string, ns network.Namespace, h netns.NsHandl
 	if err != nil {
 		return nil, false, fmt.Errorf("embedded proxy: %w", err)
 	}
-	e, err := startEmbedded(table, table, ns, netns.NsHandle(fd), c.dependency, d.mark())
+	e, err := startEmbedded(table, ns, netns.NsHandle(fd), c.dependency, d.mark())
 	if err != nil {
 		_ = unix.Close(fd)
 		return nil, false, err

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -68,7 +67,7 @@ func (e *embedded) listenAddr() string { return e.listener.Addr().String() }
 
 // startEmbedded opens the listener in the namespace (on 127.0.0.1 or
 // ::1, where a redirect in the output hook sends) and starts accepting.
-func startEmbedded(name, table string, ns network.Namespace, h netns.NsHandle, dep netip.AddrPort, mark uint32) (*embedded, error) {
+func startEmbedded(table string, ns network.Namespace, h netns.NsHandle, dep netip.AddrPort, mark uint32) (*embedded, error) {
 	e := &embedded{
 		table: table, family: family(dep.Addr()), ns: ns, h: h, self: network.IsWorkerNamespace(ns),
 		upstream: dep, mark: mark, conns: map[*net.TCPConn]struct{}{},
@@ -88,7 +87,7 @@ func startEmbedded(name, table string, ns network.Namespace, h netns.NsHandle, d
 	}
 	e.listener = l.(*net.TCPListener)
 	e.server = toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
-	e.proxy = toxiproxy.NewProxy(e.server, name, e.listenAddr(), dep.String())
+	e.proxy = toxiproxy.NewProxy(e.server, table, e.listenAddr(), dep.String())
 	go e.acceptLoop()
 	return e, nil
 }
@@ -306,9 +305,4 @@ func (e *embedded) inNamespace(f func() error) error {
 		}
 	}()
 	return <-errc
-}
-
-// String describes the proxy for people.
-func (e *embedded) String() string {
-	return "embedded proxy " + e.listenAddr() + " -> " + e.upstream.String() + " in " + e.ns.String() + " (mark " + strconv.FormatUint(uint64(e.mark), 16) + ")"
 }

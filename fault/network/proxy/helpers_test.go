@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -305,13 +304,4 @@ func proxyTables(t testing.TB, d *Driver, name string) []string {
 		out = append(out, l.Family+" "+l.Table)
 	}
 	return out
-}
-
-func hasSubstr(list []string, sub string) bool {
-	for _, s := range list {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }

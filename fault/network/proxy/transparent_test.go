@@ -25,7 +25,7 @@ import (
 // baseline; inject and revert are idempotent.
 func TestTransparentLatencyNamedNamespace(t *testing.T) {
 	tp := newTopo(t)
-	startEcho(t, tp.server, serverIP, 7000)
+	srv := startEcho(t, tp.server, serverIP, 7000)
 	dep := serverIP + ":7000"
 	base := medianRTT(t, tp.client, dep, 15)
 
@@ -51,6 +51,14 @@ func TestTransparentLatencyNamedNamespace(t *testing.T) {
 	t.Logf("median round trip: baseline %v, with 100ms latency %v", base, lat)
 	if lat < 100*time.Millisecond || lat > base+100*time.Millisecond+400*time.Millisecond {
 		t.Errorf("median round trip %v with 100ms latency, want 100ms to 100ms+%v+400ms", lat, base)
+	}
+
+	// The proxy dials from the client's namespace: the server sees the
+	// client's address, as without the proxy.
+	for _, p := range srv.peers() {
+		if host, _, _ := net.SplitHostPort(p); host != clientIP {
+			t.Errorf("the server saw a connection from %s, want %s", p, clientIP)
+		}
 	}
 
 	// Again: the same proxy and table, its toxics replaced (now 150 ms).
