@@ -120,6 +120,29 @@ type Spec struct {
 	AllowSelfCut bool `json:"allowSelfCut,omitempty"`
 }
 
+// ApplyDefaults fills in what an empty field means: mode transparent,
+// and each toxic but down on stream downstream with toxicity 1.
+// Validate and Inject read empty fields the same way; this makes the
+// defaults visible in a spec as stored.
+func (s *Spec) ApplyDefaults() {
+	if s.Mode == "" {
+		s.Mode = Transparent
+	}
+	for i := range s.Toxics {
+		t := &s.Toxics[i]
+		if t.Type == Down {
+			continue
+		}
+		if t.Stream == "" {
+			t.Stream = Downstream
+		}
+		if t.Toxicity == nil {
+			one := 1.0
+			t.Toxicity = &one
+		}
+	}
+}
+
 // maxToxics bounds the toxics of one fault.
 const maxToxics = 16
 

@@ -137,3 +137,24 @@ func TestToxicNameRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyDefaults(t *testing.T) {
+	s := Spec{Dependency: "10.0.0.5:5432", Toxics: []Toxic{{Type: Latency, Latency: ms(5)}, {Type: Down}}}
+	before, _ := Spec{Dependency: s.Dependency, Toxics: []Toxic{s.Toxics[0]}}.compile()
+	s.ApplyDefaults()
+	if s.Mode != Transparent || s.Toxics[0].Stream != Downstream || s.Toxics[0].Toxicity == nil || *s.Toxics[0].Toxicity != 1 {
+		t.Errorf("defaults = %+v", s)
+	}
+	if s.Toxics[1].Stream != "" || s.Toxics[1].Toxicity != nil {
+		t.Errorf("down got a stream or toxicity: %+v", s.Toxics[1])
+	}
+	after, err := Spec{Mode: s.Mode, Dependency: s.Dependency, Toxics: []Toxic{s.Toxics[0]}}.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := json.Marshal(before.toxics)
+	b2, _ := json.Marshal(after.toxics)
+	if string(b1) != string(b2) {
+		t.Errorf("defaults change the toxic: %s, then %s", b1, b2)
+	}
+}
