@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -135,7 +136,7 @@ type HostAndClusterFences struct {
 var _ FenceStore = HostAndClusterFences{}
 
 func (h HostAndClusterFences) stores(req fault.Request) []FenceStore {
-	if h.Cluster == nil || req.Fault.Kind() == experiment.FaultProcess {
+	if h.Cluster == nil || slices.Contains(experiment.HostKinds(), req.Fault.Kind()) {
 		return []FenceStore{h.Host}
 	}
 	return []FenceStore{h.Host, h.Cluster}

@@ -71,7 +71,9 @@ func (c *converter) convert(n *yaml.Node, t reflect.Type, path string) any {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return nil
 	}
-	if reflect.PointerTo(t).Implements(jsonUnmarshalerType) {
+	// Fault decodes its own JSON only to place a registered kind's block;
+	// in a document it is a mapping like any struct (extraFields).
+	if t != faultType && reflect.PointerTo(t).Implements(jsonUnmarshalerType) {
 		return c.convertUnmarshaler(n, t, path)
 	}
 	switch t.Kind() {
@@ -296,5 +298,6 @@ func jsonFields(t reflect.Type) structFields {
 		fs.names = append(fs.names, name)
 		fs.byName[name] = f.Type
 	}
+	extraFields(t, &fs)
 	return fs
 }

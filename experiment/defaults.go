@@ -64,6 +64,9 @@ func (f *Fault) applyDefaults() {
 	if n := f.NetworkPartition; n != nil {
 		setIfZero(&n.Direction, DirectionBoth)
 	}
+	if d, ok := f.Block.(BlockDefaulter); ok {
+		d.ApplyDefaults()
+	}
 }
 
 func (p *Probe) applyDefaults() {

@@ -79,10 +79,20 @@ type Fault struct {
 	NodeCordon       *NodeFault             `json:"nodeCordon,omitempty"`
 	NodeDrain        *NodeDrainFault        `json:"nodeDrain,omitempty"`
 	NetworkPartition *NetworkPartitionFault `json:"networkPartition,omitempty"`
+
+	// Block is the block of a kind that lives in its own package
+	// (FaultBlock); in a spec it is written under its kind's key.
+	Block FaultBlock `json:"-"`
 }
 
-// faultBlocks lists every kind-specific block of f with its kind, in a fixed order.
+// faultBlocks lists every kind-specific block of f with its kind, in a
+// fixed order: the built-in kinds, then the registered ones.
 func (f *Fault) faultBlocks() []kindBlock[FaultKind] {
+	return append(f.builtinBlocks(), f.blockEntries()...)
+}
+
+// builtinBlocks are the blocks of the kinds declared in this package.
+func (f *Fault) builtinBlocks() []kindBlock[FaultKind] {
 	return []kindBlock[FaultKind]{
 		{FaultProcess, f.Process != nil, f.Process.validate},
 		{FaultPodDelete, f.PodDelete != nil, f.PodDelete.validate},

@@ -162,7 +162,7 @@ func SchemaRules() map[reflect.Type]TypeRules {
 				when(equals[Fault]("mode", SelectCount), &Rule{Required: []string{"value"}, Properties: map[string]*Rule{"value": atLeast(1)}}),
 				when(equals[Fault]("mode", SelectPercent), &Rule{Required: []string{"value"}, Properties: map[string]*Rule{"value": within(percentRange)}}),
 				when(not(equals[Fault]("mode", SelectCount, SelectPercent)), &Rule{Properties: map[string]*Rule{"value": {Enum: []any{0}}}}),
-				when(isSet[Fault]("host"), &Rule{AnyOf: requiredEach(HostKinds)}),
+				when(isSet[Fault]("host"), &Rule{AnyOf: requiredEach(HostKinds())}),
 			},
 		},
 		reflect.TypeFor[ProcessFault](): {

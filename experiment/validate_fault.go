@@ -1,6 +1,9 @@
 package experiment
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // validate checks the fault's common fields and its one kind block.
 func (f *Fault) validate(path string) []FieldError {
@@ -22,10 +25,6 @@ func (f *Fault) validate(path string) []FieldError {
 	return errs
 }
 
-// HostKinds are the fault kinds that act on the host of the worker that
-// runs them (routed by host:, not cluster:).
-var HostKinds = []FaultKind{FaultProcess}
-
 // validateHost checks that host: names a host, on a host fault only.
 func (f *Fault) validateHost(path string) []FieldError {
 	if f.Host == "" {
@@ -33,13 +32,11 @@ func (f *Fault) validateHost(path string) []FieldError {
 	}
 	p := field(path, "host")
 	kind := f.Kind()
-	isHost := false
-	for _, k := range HostKinds {
-		isHost = isHost || k == kind
-	}
+	hostKinds := HostKinds()
+	isHost := slices.Contains(hostKinds, kind)
 	switch {
 	case kind != "" && !isHost:
-		return []FieldError{fieldErr(p, "only host faults (%v) run on a host; a %s fault names its cluster: instead", HostKinds, kind)}
+		return []FieldError{fieldErr(p, "only host faults (%v) run on a host; a %s fault names its cluster: instead", hostKinds, kind)}
 	case strings.ContainsAny(f.Host, hostForbidden):
 		return []FieldError{fieldErr(p, "must be a host name (no '@', '/' or spaces)")}
 	}

@@ -61,7 +61,7 @@ func checkClusters(ctx context.Context, c client.Client, queue string, exp exper
 // exp that names no cluster; "" when there is none.
 func unnamedCluster(exp experiment.Experiment) string {
 	for i, f := range exp.Spec.Faults {
-		if f.Cluster == "" && f.Host == "" && f.Kind() != "" && !slices.Contains(experiment.HostKinds, f.Kind()) {
+		if f.Cluster == "" && f.Host == "" && f.Kind() != "" && !slices.Contains(experiment.HostKinds(), f.Kind()) {
 			return fmt.Sprintf("spec.faults[%d].cluster", i)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/tempest-chaos/tempest/experiment"
+	_ "github.com/tempest-chaos/tempest/kinds" // specs and runs may hold the registered fault kinds
 	"github.com/tempest-chaos/tempest/workflows"
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/tempest-chaos/tempest/fault"
 	"github.com/tempest-chaos/tempest/fault/kube"
 	"github.com/tempest-chaos/tempest/fault/process"
+	"github.com/tempest-chaos/tempest/kinds"
 	"github.com/tempest-chaos/tempest/metrics"
 	"github.com/tempest-chaos/tempest/probe"
 	"github.com/tempest-chaos/tempest/probe/cmdprobe"
@@ -53,6 +54,9 @@ type Config struct {
 	Identity activities.Identity
 	// Metrics receives what the activities measured; nil records nothing.
 	Metrics metrics.Recorder
+	// TemporalAddress is the Temporal frontend this worker polls
+	// (host:port), so that host faults can refuse to cut it off.
+	TemporalAddress string
 }
 
 // DefaultStateDir is $TMPDIR/tempest-worker-<uid>, beside the process
@@ -70,8 +74,13 @@ func FenceDir(dir string) string  { return filepath.Join(dir, "fences") }
 // implementation this process can run. closeFn releases their clients.
 func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 	resolver := secret.Resolver{}
+	stateDir := cfg.StateDir
+	if stateDir == "" {
+		stateDir = DefaultStateDir()
+	}
 	faults := fault.NewRegistry()
 	faults.Register(experiment.FaultProcess, process.New())
+	fault.RegisterKinds(faults, fault.Env{StateDir: stateDir, TemporalAddress: cfg.TemporalAddress, Kube: cfg.Kube}, kinds.Faults)
 	probes := probe.NewRegistry()
 	if cfg.Kube != nil {
 		kube.Register(faults, cfg.Kube)
@@ -85,10 +94,6 @@ func NewActivities(cfg Config) (acts *activities.Activities, closeFn func()) {
 	probes.Register(experiment.ProbePrometheus, promprobe.New(resolver))
 	probes.Register(experiment.ProbeTCP, tcpprobe.New())
 
-	stateDir := cfg.StateDir
-	if stateDir == "" {
-		stateDir = DefaultStateDir()
-	}
 	acts = &activities.Activities{
 		Identity: cfg.Identity,
 		Faults:   faults,

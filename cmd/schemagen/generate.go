@@ -13,6 +13,7 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/tempest-chaos/tempest/experiment"
+	_ "github.com/tempest-chaos/tempest/kinds" // the registered fault kinds' blocks
 )
 
 // experimentPackage is the import path of package experiment.
@@ -33,7 +34,11 @@ func generate(srcDir string) ([]byte, error) {
 	if err := r.AddGoComments(base, srcDir); err != nil {
 		return nil, fmt.Errorf("read doc comments in %s: %w", srcDir, err)
 	}
+	r.Namer = kindTypeName
 	s := r.Reflect(&experiment.Experiment{})
+	if err := addFaultBlocks(r, s, srcDir, base); err != nil {
+		return nil, err
+	}
 	s.ID = schemaID
 	s.Title = "Tempest experiment"
 	if err := addRules(s.Definitions); err != nil {
@@ -54,6 +59,46 @@ func generate(srcDir string) ([]byte, error) {
 		return nil, fmt.Errorf("marshal schema: %w", err)
 	}
 	return append(data, '\n'), nil
+}
+
+// kindTypeName names the definitions of types outside package experiment
+// (the blocks of registered kinds) after their package, so that two
+// kinds' Spec types do not clash: network.Spec is "NetworkSpec".
+func kindTypeName(t reflect.Type) string {
+	if t.PkgPath() == "" || t.PkgPath() == experimentPackage {
+		return t.Name()
+	}
+	pkg := path.Base(t.PkgPath())
+	return strings.ToUpper(pkg[:1]) + pkg[1:] + t.Name()
+}
+
+// addFaultBlocks adds the block of every registered fault kind to the
+// Fault definition, with the definitions of its types and their doc
+// comments (read from the kind's package directory, relative to the
+// module root that srcDir's base implies).
+func addFaultBlocks(r *jsonschema.Reflector, s *jsonschema.Schema, srcDir, base string) error {
+	root := filepath.Dir(filepath.Clean(srcDir))
+	module := strings.TrimSuffix(experimentPackage, "/experiment")
+	fault := s.Definitions["Fault"]
+	for _, kind := range experiment.FaultKinds() {
+		bt, ok := experiment.FaultBlockType(kind)
+		if !ok {
+			continue
+		}
+		if rel, ok := strings.CutPrefix(bt.PkgPath(), module+"/"); ok && base == module {
+			if err := r.AddGoComments(base, filepath.ToSlash(filepath.Join(root, rel))); err != nil {
+				return fmt.Errorf("read doc comments of %s: %w", bt.PkgPath(), err)
+			}
+		}
+		bs := r.ReflectFromType(bt)
+		for name, def := range bs.Definitions {
+			if _, dup := s.Definitions[name]; !dup {
+				s.Definitions[name] = def
+			}
+		}
+		fault.Properties.Set(string(kind), &jsonschema.Schema{Ref: "#/$defs/" + kindTypeName(bt)})
+	}
+	return nil
 }
 
 // commentBase is the import path that, joined with srcDir the way

@@ -16,6 +16,7 @@ import (
 	"github.com/tempest-chaos/tempest/activities"
 	"github.com/tempest-chaos/tempest/fault"
 	"github.com/tempest-chaos/tempest/fault/kube"
+	"github.com/tempest-chaos/tempest/kinds"
 	"github.com/tempest-chaos/tempest/worker"
 )
 
@@ -23,10 +24,12 @@ func newCleanupCommand(g *globalFlags) *cobra.Command {
 	var runID, stateDir string
 	cmd := &cobra.Command{
 		Use:   "cleanup [--run RUN-ID]",
-		Short: "Revert what ended runs left behind: process faults from this host's worker ledger, Kubernetes objects by their run-ID label",
+		Short: "Revert what ended runs left behind: host faults from this host's worker ledger and markers, Kubernetes objects by their run-ID label",
 		Long: "Reverts the faults of runs that have ended (Temporal is asked; a run still running is skipped):\n" +
 			"  - every fault in the ledger of this host's workers (--worker-state-dir), process faults included;\n" +
 			"    no kubeconfig is needed for them;\n" +
+			"  - host faults that mark what they change with their run (network tables, stressors, fill files),\n" +
+			"    found on this host even without a ledger entry;\n" +
 			"  - with --kubeconfig (in a pod without one: the pod's ServiceAccount), Kubernetes objects Tempest\n" +
 			"    changed or created, found by the tempest.dev/run-id label: scaled workloads get their recorded\n" +
 			"    replicas back, nodes Tempest cordoned are uncordoned, partition NetworkPolicies are deleted.\n" +
@@ -82,6 +85,9 @@ func (c *cleanup) run(ctx context.Context, stateDir string) error {
 	acts, closeActs := worker.NewActivities(worker.Config{StateDir: stateDir, Kube: kc})
 	defer closeActs()
 	if err := c.ledger(ctx, acts); err != nil {
+		return err
+	}
+	if err := c.sweep(ctx, acts); err != nil {
 		return err
 	}
 	if kc != nil {
@@ -178,6 +184,43 @@ func (c *cleanup) ledger(ctx context.Context, acts *activities.Activities) error
 		}
 		c.reverted++
 		fmt.Fprintln(c.out, "reverted", what)
+	}
+	return nil
+}
+
+// sweep removes what ended runs left that the ledger does not list (a
+// worker killed between a change and its ledger entry, a ledger lost):
+// each registered fault kind that can find its own leftovers by marker
+// (fault.Sweeper: network tables, stressors, fill files) is asked.
+func (c *cleanup) sweep(ctx context.Context, acts *activities.Activities) error {
+	for _, k := range kinds.Faults {
+		impl, ok := acts.Faults.Lookup(k.Name())
+		sw, isSweeper := impl.(fault.Sweeper)
+		if !ok || !isSweeper {
+			continue
+		}
+		left, err := sw.Leftovers(ctx)
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("%s leftovers: %w", k.Name(), err))
+			continue
+		}
+		for _, l := range left {
+			what := fmt.Sprintf("%s fault leftover: %s (run %s)", k.Name(), l.What, l.Run.RunID)
+			ok, _, why, err := c.ended(ctx, l.Run)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				c.skip(what, why)
+				continue
+			}
+			if err := l.Remove(ctx); err != nil {
+				c.errs = append(c.errs, fmt.Errorf("%s: %w", what, err))
+				continue
+			}
+			c.reverted++
+			fmt.Fprintln(c.out, "removed", what)
+		}
 	}
 	return nil
 }

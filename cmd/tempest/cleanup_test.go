@@ -5,16 +5,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/vishvananda/netns"
 	"go.temporal.io/sdk/client"
 
 	"github.com/tempest-chaos/tempest/activities"
 	"github.com/tempest-chaos/tempest/devserver/devtest"
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
+	"github.com/tempest-chaos/tempest/fault/network"
 	"github.com/tempest-chaos/tempest/fault/process"
 	"github.com/tempest-chaos/tempest/worker"
 )
@@ -142,4 +145,76 @@ func TestCleanupInAPodUsesItsServiceAccount(t *testing.T) {
 	if code != exitErrored || !strings.Contains(out, "ServiceAccount") || !strings.Contains(errOut, "https://127.0.0.1:1/") {
 		t.Fatalf("with a token: code %d, out %q, err %q; want the in-cluster API server tried", code, out, errOut)
 	}
+}
+
+// A network fault's table left by a killed run that the ledger does not
+// list is found by its marker and removed once the run has ended; one of
+// a running run stays.
+func TestCleanupSweepsMarkedLeftovers(t *testing.T) {
+	srv, c := devtest.Start(t)
+	ns := fmt.Sprintf("tpst-cleanup-%d", os.Getpid())
+	func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer orig.Close()
+		h, err := netns.NewNamed(ns)
+		if err != nil {
+			t.Fatalf("new netns (needs root, as CI runs): %v", err)
+		}
+		_ = h.Close()
+		if err := netns.Set(orig); err != nil {
+			panic(err)
+		}
+	}()
+	t.Cleanup(func() { _ = netns.DeleteNamed(ns) })
+
+	impl := network.Kind.New(fault.Env{})
+	plant := func(run fault.Run) {
+		f := experiment.Fault{Name: "cut", Block: &network.Spec{Action: network.Partition, Namespace: ns}}
+		targets, err := impl.Targets(t.Context(), f)
+		if err != nil || len(targets) != 1 {
+			t.Fatalf("targets %v, %v", targets, err)
+		}
+		if _, err := impl.Inject(t.Context(), fault.Request{Run: run, Fault: f, Target: targets[0], Injection: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	running := startIdle(t, c, "sweep-running")
+	ended := startIdle(t, c, "sweep-ended")
+	plant(running)
+	plant(ended)
+	if err := c.TerminateWorkflow(t.Context(), ended.WorkflowID, ended.RunID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	// An empty ledger: only the markers say what is left.
+	stdout, stderr, code := execute(t, "--address", srv.FrontendAddress(), "--kubeconfig", "", "cleanup", "--worker-state-dir", t.TempDir())
+	if code != exitPassed {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "removed network fault leftover") || !strings.Contains(stdout, "(run "+ended.RunID+")") {
+		t.Fatalf("the ended run's table was not removed:\n%s", stdout)
+	}
+	tables := tablesOfRun(t, ns)
+	if tables[ended.RunID] != 0 || tables[running.RunID] != 1 {
+		t.Fatalf("tables by run after cleanup = %v: want the ended run's gone and the running run's kept\n%s", tables, stdout)
+	}
+}
+
+// tablesOfRun counts the Tempest tables in namespace ns by run ID.
+func tablesOfRun(t *testing.T, ns string) map[string]int {
+	t.Helper()
+	left, err := (&network.Driver{}).Leftovers(t.Context(), network.Target{Name: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, l := range left {
+		_, runID, _ := strings.Cut(l.Marker.Run, "/")
+		out[runID]++
+	}
+	return out
 }

@@ -104,6 +104,10 @@ func workerStateDirFlag(cmd *cobra.Command, dir *string) {
 
 // serveWorker runs workers until ctx is done.
 func serveWorker(ctx context.Context, c client.Client, g *globalFlags, cfg worker.Config, cmd *cobra.Command) error {
+	cfg.TemporalAddress = g.address
+	if cfg.TemporalAddress == "" {
+		cfg.TemporalAddress = localFrontend(g)
+	}
 	c, cfg, stopMetrics, err := serveMetrics(cmd, c, g, cfg)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ const (
 func requireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root (network namespaces, nftables, tc); CI runs it as root")
+		t.Fatal("needs root (network namespaces, nftables, tc); CI runs it as root")
 	}
 }
 

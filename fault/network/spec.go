@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/tempest-chaos/tempest/experiment"
 )
 
 // Action is what a network fault does to the packets it matches.
@@ -107,6 +109,11 @@ type Spec struct {
 	// the fault acts in the worker's own network namespace (the host's).
 	Namespace string `json:"namespace,omitempty"`
 	PID       int    `json:"pid,omitempty"`
+	// Process selects the network namespace of a process on the worker's
+	// host, like the process fault's selector (pidFile, name or port);
+	// every distinct namespace of the matching processes is a target.
+	// At most one of namespace, pid and process is set.
+	Process *experiment.ProcessSelector `json:"process,omitempty"`
 	// AllowSelfCut lets a partition or loss match the worker's own
 	// traffic to Temporal (refused otherwise).
 	AllowSelfCut bool `json:"allowSelfCut,omitempty"`
@@ -119,10 +126,10 @@ const maxRules = 256
 // minBurst fits a 64 KiB GSO packet with room to spare.
 const minBurst = 128 << 10
 
-// Validate checks s without touching the system. Each problem is
+// Check checks s without touching the system. Each problem is
 // reported with the JSON path of its field ("destination.cidrs[1]: ...");
 // several problems are joined.
-func (s Spec) Validate() error {
+func (s Spec) Check() error {
 	_, err := s.compile()
 	return err
 }
@@ -255,6 +262,18 @@ func (s Spec) compile() (compiled, error) {
 	if s.Namespace != "" && s.PID != 0 {
 		bad("namespace", "set namespace or pid, not both")
 	}
+	if s.Process != nil {
+		if s.Namespace != "" || s.PID != 0 {
+			bad("process", "set one of namespace, pid and process")
+		}
+		sel := *s.Process
+		switch n := btoi(sel.PIDFile != "") + btoi(sel.Name != "") + btoi(sel.Port != 0); {
+		case n != 1:
+			bad("process", "set exactly one of pidFile, name and port")
+		case sel.Port < 0 || sel.Port > 65535:
+			bad("process.port", "%d is not in 1-65535", sel.Port)
+		}
+	}
 	if s.Namespace != "" && (strings.ContainsAny(s.Namespace, "/\x00") || s.Namespace == "." || s.Namespace == "..") {
 		bad("namespace", "%q is not a namespace name (a file name in /run/netns)", s.Namespace)
 	}
@@ -266,6 +285,13 @@ func (s Spec) compile() (compiled, error) {
 		bad("destination", "the filters make %d rules per direction (CIDRs x ports x protocols of both ends), more than %d", n, maxRules)
 	}
 	return c, errors.Join(errs...)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func parseEndpoint(field string, e Endpoint) (endpoint, []error) {

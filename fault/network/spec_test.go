@@ -47,7 +47,7 @@ func TestValidate(t *testing.T) {
 		{"several at once", Spec{Action: Loss, Percent: 200, Destination: Endpoint{Ports: []int{-1}}}, []string{"percent:", "destination.ports[0]:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.spec.Validate()
+			err := tc.spec.Check()
 			if len(tc.want) == 0 {
 				if err != nil {
 					t.Fatalf("Validate = %v, want nil", err)
@@ -92,7 +92,7 @@ func TestSpecJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(in), &s); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Validate(); err != nil {
+	if err := s.Check(); err != nil {
 		t.Fatal(err)
 	}
 	if s.Action != Loss || s.Percent != 30 || s.Destination.Ports[0] != 53 || s.Source.Ports[0] != 5353 || !s.AllowSelfCut || s.Namespace != "blue" {

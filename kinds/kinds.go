@@ -1,0 +1,25 @@
+// Package kinds is the one list of the fault kinds that live in their own
+// packages. Adding a kind is its folder plus one line in Faults. Importing
+// this package registers every kind's spec block with package experiment,
+// so any program that decodes specs (the CLI, a worker, a starter, the
+// schema generator) imports it; workers build the implementations from
+// the same list (worker.NewActivities).
+package kinds
+
+import (
+	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/fault"
+	"github.com/tempest-chaos/tempest/fault/network"
+)
+
+// Faults are the registered fault kinds, in the order the schema and the
+// docs list them after the built-in ones.
+var Faults = []fault.Kind{
+	network.Kind,
+}
+
+func init() {
+	for _, k := range Faults {
+		experiment.RegisterFaultBlock(k.Block, k.Scope == fault.ScopeHost)
+	}
+}
