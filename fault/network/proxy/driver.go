@@ -160,22 +160,27 @@ func (d *Driver) injectTransparent(ctx context.Context, c compiled, runID, fault
 	if err != nil {
 		return State{}, classify(err)
 	}
-	if err := e.setToxics(ctx, names, c.toxics, c.down); err != nil {
+	// abort stops a proxy this call started; a running one stays for the
+	// table an earlier Inject added (its revert stops it).
+	abort := func() {
 		if fresh {
 			e.stop()
 		}
+	}
+	if err := e.setToxics(ctx, names, c.toxics, c.down); err != nil {
+		abort()
 		return State{}, errkind.Wrap(errkind.InvalidSpec, err)
 	}
 	st.Listen = e.listenAddr()
 
 	mb, err := Marker{Run: runID, Fault: faultName, Injection: injection, Dependency: st.Dependency, Listen: st.Listen}.encode()
 	if err != nil {
-		e.stop()
+		abort()
 		return State{}, errkind.New(errkind.InvalidSpec, "run ID: %v", err)
 	}
 	conn, err := nftables.New(nftables.WithNetNSFd(int(h)))
 	if err != nil {
-		e.stop()
+		abort()
 		return State{}, classify(fmt.Errorf("nftables in %s: %w", ns, err))
 	}
 	existed, err := addRedirect(conn, planRedirect(table, c.dependency, e.listenPort(), d.mark(), mb))
@@ -186,7 +191,7 @@ func (d *Driver) injectTransparent(ctx context.Context, c compiled, runID, fault
 			// revert, and it needs a proxy until then.
 			return st, err
 		}
-		e.stop()
+		abort()
 		return State{}, err
 	}
 	if fresh {
