@@ -34,6 +34,9 @@ Reverts are not counted in either. With -o json, durations are in seconds.`,
 			}
 			defer sess.Close()
 			setUIBase(sess, uiURL)
+			if ok, err := campaignStatus(cmd.Context(), sess, args[0], output, cmd.OutOrStdout()); ok {
+				return err
+			}
 			in, err := readStatus(cmd.Context(), sess.client, args[0], runID)
 			if err != nil {
 				return &exitError{code: exitErrored, err: err}

@@ -91,6 +91,7 @@ func newRootCommand() *cobra.Command {
   tempest abort WORKFLOW-ID --reason "checkout errors" --timeout 30s`)
 	root.AddCommand(run, newValidateCommand(), status, abort, worker, dev, cleanup, newReportCommand(g), newVersionCommand(), newCodecServerCommand(g))
 	root.AddCommand(newListCommand(g), newScheduleCommand(g))
+	root.AddCommand(newCampaignCommands(g)...)
 	for _, cmd := range root.Commands() {
 		retireFlags(cmd, g)
 	}

@@ -29,13 +29,16 @@ type runFlags struct {
 	set []string
 	// report is where --report writes the run's report ("": nowhere).
 	report string
+	// interactive: a campaign's approvals are asked on stdin even when it
+	// is not a terminal (--interactive).
+	interactive bool
 }
 
 func newRunCommand(g *globalFlags) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
 		Use:   "run FILE",
-		Short: "Run an experiment and wait for its verdict (Ctrl-C aborts it and reverts every fault)",
+		Short: "Run an experiment or a campaign and wait for its verdict (Ctrl-C aborts it and reverts every fault)",
 		Example: `  tempest run examples/process-kill.yaml                 # a local tempest dev, or an embedded server, UI and worker
   tempest run --set PORT=18081 spec.yaml                  # the spec's ${PORT} (else $PORT, else its default)
   tempest run --dry-run spec.yaml                         # list the targets; touch nothing
@@ -49,6 +52,9 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 			notes := cmd.OutOrStdout()
 			if f.output == "json" {
 				notes = cmd.ErrOrStderr()
+			}
+			if isCampaignFile(args[0]) {
+				return runCampaign(cmd.Context(), g, f, args[0], cmd.InOrStdin(), notes, cmd.ErrOrStderr())
 			}
 			exp, err := loadSpec(args[0], f.set, notes, cmd.ErrOrStderr())
 			if err != nil {
@@ -68,6 +74,7 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 	addUIURLFlag(cmd, &f.uiURL)
 	addSetFlag(cmd, &f.set)
 	addReportFlag(cmd, &f.report)
+	cmd.Flags().BoolVar(&f.interactive, "interactive", false, "a campaign's approval prompts read y/n from stdin even when it is not a terminal")
 	return cmd
 }
 

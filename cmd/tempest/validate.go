@@ -18,7 +18,11 @@ func newValidateCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bad := 0
 			for _, path := range args {
-				if _, err := loadSpec(path, set, cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
+				load := func() error { _, err := loadSpec(path, set, cmd.OutOrStdout(), cmd.ErrOrStderr()); return err }
+				if isCampaignFile(path) {
+					load = func() error { _, err := loadCampaign(path); return err }
+				}
+				if err := load(); err != nil {
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
 					bad++
 					continue
