@@ -63,7 +63,7 @@ func TestNamedLatency(t *testing.T) {
 
 	d := &Driver{}
 	ctx := within(t, time.Minute)
-	run := runID("run-named")
+	run := "wf/orders-named/" + runID("run-named") // a workflow ID and run ID, as the kind marks runs
 	spec := Spec{Mode: Named, Server: server, Proxy: "db", Toxics: []Toxic{
 		{Type: Latency, Latency: ms(100), Jitter: ms(10)},
 		{Type: Bandwidth, Rate: "80mbit", Stream: Upstream},
@@ -131,7 +131,7 @@ func TestNamedDown(t *testing.T) {
 	server, listen := startToxiproxy(t, echo.addr)
 	d := &Driver{}
 	ctx := within(t, time.Minute)
-	run := runID("run-down")
+	run := "wf/orders-down/" + runID("run-down")
 	spec := Spec{Mode: Named, Server: server, Proxy: "db", Toxics: []Toxic{{Type: Down}}}
 	connects := func() bool {
 		c, err := dial(t, "", listen, 2*time.Second)

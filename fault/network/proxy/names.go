@@ -31,11 +31,51 @@ func TableName(runID, faultName string, injection int) string {
 }
 
 // ToxicName is the name of toxic number i of one injection on a named
-// proxy: "tempest_RUN_HASH_i", where HASH is 8 hex digits over run,
-// fault and injection. The run ID is in the name, so the toxics a run
-// left are found by listing the proxy (see ParseToxicName).
+// proxy: "tempest_RUN_HASH_i", where RUN is the run ID escaped for a URL
+// path segment (see escapeRun) and HASH 8 hex digits over run, fault and
+// injection. The run ID is in the name, so the toxics a run left are
+// found by listing the proxy (see ParseToxicName).
 func ToxicName(runID, faultName string, injection, i int) string {
 	return toxicPrefix(runID, faultName, injection) + strconv.Itoa(i)
+}
+
+// escapeRun keeps a run ID readable in a toxic name while making it safe
+// in a URL path segment (the API's router decodes %2F into a '/', which
+// would split the segment): bytes other than letters, digits and
+// "-._~:@=+" become '!' and two hex digits (so "wf/run" is "wf!2Frun").
+func escapeRun(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~:@=+", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "!%02X", c)
+	}
+	return b.String()
+}
+
+// unescapeRun reverses escapeRun; ok is false for a string it cannot
+// have made.
+func unescapeRun(s string) (string, bool) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '!' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", false
+		}
+		v, err := hex.DecodeString(s[i+1 : i+3])
+		if err != nil {
+			return "", false
+		}
+		b.WriteByte(v[0])
+		i += 2
+	}
+	return b.String(), true
 }
 
 // downMarker is the suffix of the marker toxic a down injection adds
@@ -44,7 +84,7 @@ func ToxicName(runID, faultName string, injection, i int) string {
 const downMarker = "down"
 
 func toxicPrefix(runID, faultName string, injection int) string {
-	return ToxicPrefix + runID + "_" + injectionHash(runID, faultName, injection)[:8] + "_"
+	return ToxicPrefix + escapeRun(runID) + "_" + injectionHash(runID, faultName, injection)[:8] + "_"
 }
 
 // ParseToxicName returns the run ID in a name ToxicName made; ok is
@@ -65,7 +105,7 @@ func ParseToxicName(name string) (runID string, ok bool) {
 	if _, err := hex.DecodeString(rest[j+1 : i]); err != nil {
 		return "", false
 	}
-	return rest[:j], true
+	return unescapeRun(rest[:j])
 }
 
 // Marker is the comment on the one rule of a redirect table's "marker"

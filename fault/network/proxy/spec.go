@@ -103,9 +103,11 @@ type Spec struct {
 	Dependency string `json:"dependency,omitempty"`
 	// Namespace names the network namespace the application runs in
 	// (/run/netns/NAME); PID selects that of a process. With neither,
-	// the worker's own. Transparent mode.
-	Namespace string `json:"namespace,omitempty"`
-	PID       int    `json:"pid,omitempty"`
+	// the worker's own. Transparent mode. Not part of the block in a
+	// spec: the caller sets them from the fault's target (the network
+	// block's namespace, pid or process); the named mode ignores them.
+	Namespace string `json:"-"`
+	PID       int    `json:"-"`
 	// Server is the Toxiproxy API of a named proxy
 	// ("http://127.0.0.1:8474"); named mode (required there).
 	Server string `json:"server,omitempty"`
@@ -146,10 +148,11 @@ func (s *Spec) ApplyDefaults() {
 // maxToxics bounds the toxics of one fault.
 const maxToxics = 16
 
-// Validate checks s without touching the system. Each problem is
+// Check checks s without touching the system. Each problem is
 // reported with the JSON path of its field ("toxics[1].toxicity: ...");
-// several problems are joined.
-func (s Spec) Validate() error {
+// several problems are joined. (Check, not Validate: a kind's block
+// embedding this Spec implements experiment.FaultBlock's Validate.)
+func (s Spec) Check() error {
 	_, err := s.compile()
 	return err
 }
@@ -223,13 +226,8 @@ func (s Spec) compile() (compiled, error) {
 		} else if strings.ContainsAny(s.Proxy, "/?#\x00") || strings.TrimSpace(s.Proxy) != s.Proxy {
 			bad("proxy", "%q is not a proxy name (no '/', '?', '#' or surrounding space)", s.Proxy)
 		}
-		for _, f := range []struct {
-			name string
-			set  bool
-		}{{"dependency", s.Dependency != ""}, {"namespace", s.Namespace != ""}, {"pid", s.PID != 0}} {
-			if f.set {
-				bad(f.name, "only in mode transparent")
-			}
+		if s.Dependency != "" {
+			bad("dependency", "only in mode transparent")
 		}
 	}
 

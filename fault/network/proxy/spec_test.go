@@ -68,12 +68,12 @@ func TestValidateBadInput(t *testing.T) {
 			`dependency: only in mode transparent`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.spec.Validate()
+			err := tc.spec.Check()
 			if err == nil {
-				t.Fatalf("Validate() = nil, want %q", tc.want)
+				t.Fatalf("Check() = nil, want %q", tc.want)
 			}
 			if err.Error() != tc.want {
-				t.Errorf("Validate() = %q\nwant        %q", err, tc.want)
+				t.Errorf("Check() = %q\nwant        %q", err, tc.want)
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error is not one line: %q", err)
@@ -86,7 +86,7 @@ func TestValidateBadInput(t *testing.T) {
 // compile to the attributes Toxiproxy takes.
 func TestValidateGoodSpecs(t *testing.T) {
 	var s Spec
-	raw := `{"dependency": "[fd00::5]:5432", "namespace": "app", "toxics": [
+	raw := `{"dependency": "[fd00::5]:5432", "toxics": [
 		{"type": "latency", "latency": "100ms", "jitter": "10ms", "stream": "upstream", "toxicity": 0.5},
 		{"type": "bandwidth", "rate": "1mbit"},
 		{"type": "timeout", "timeout": "2s"},
@@ -118,20 +118,23 @@ func TestValidateGoodSpecs(t *testing.T) {
 		}
 	}
 	named := Spec{Mode: Named, Server: "127.0.0.1:8474", Proxy: "db", Toxics: []Toxic{{Type: Down}}}
-	if err := named.Validate(); err != nil {
+	if err := named.Check(); err != nil {
 		t.Errorf("named down: %v", err)
 	}
 }
 
 func TestToxicNameRoundTrip(t *testing.T) {
-	for _, run := range []string{"0b8e-4f1c", "wf_with_underscores/run"[:16], "a"} {
+	for _, run := range []string{"0b8e-4f1c", "wf_with_underscores/run", "exp orders?#%/8f0e!2F", "a"} {
 		name := ToxicName(run, "fault", 3, 1)
+		if strings.ContainsAny(name, "/?#% ") {
+			t.Errorf("ToxicName(%q) = %q: not safe in a URL path segment", run, name)
+		}
 		got, ok := ParseToxicName(name)
 		if !ok || got != run {
 			t.Errorf("ParseToxicName(%q) = %q, %v; want %q", name, got, ok, run)
 		}
 	}
-	for _, name := range []string{"latency_downstream", "tempest_", "tempest_run_xyz_1", "tempest_run_0123456789_1"} {
+	for _, name := range []string{"latency_downstream", "tempest_", "tempest_run_xyz_1", "tempest_run_0123456789_1", "tempest_bad!G0_01234567_1"} {
 		if run, ok := ParseToxicName(name); ok {
 			t.Errorf("ParseToxicName(%q) = %q, want not ours", name, run)
 		}
