@@ -4,7 +4,7 @@
 // through Toxiproxy (github.com/Shopify/toxiproxy/v2 v2.12.0). Linux only.
 //
 // The API mirrors package network's: a Spec (JSON, validated by
-// Spec.Validate, whose errors name the field: "toxics[1].toxicity: ..."),
+// Spec.Check, whose errors name the field: "toxics[1].toxicity: ..."),
 // and a Driver whose Inject returns a State of exactly what it added,
 // whose Revert removes exactly that, and whose Leftovers and CleanupRun
 // find and remove what a crashed worker left, by run.
@@ -35,9 +35,11 @@
 // the kernel picks, inside the target namespace: its socket is opened on
 // an OS thread that entered the namespace (setns), so the redirect works
 // in the worker's namespace, a named one (/run/netns/NAME) or a
-// process's (by pid) alike. The proxy dials the dependency from the same
-// namespace with socket mark Driver.Mark (default DefaultMark), which
-// the first rule exempts, so its own connections are never redirected.
+// process's (by pid) alike (Spec.Namespace, Spec.PID: the caller sets
+// them from the fault's target). The proxy dials the dependency from the
+// same namespace with socket mark Driver.Mark (default DefaultMark),
+// which the first rule exempts, so its own connections are never
+// redirected.
 // Only connections opened after Inject go through the proxy (NAT acts
 // on a connection's first packet): a pool's open connections keep going
 // straight to the dependency until they reconnect. Only traffic the
