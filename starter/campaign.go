@@ -153,7 +153,10 @@ func (k *Campaign) Note(ctx context.Context, text, by string) (string, error) {
 func (k *Campaign) Abort(ctx context.Context, reason, by string, wait time.Duration) (string, error) {
 	uctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	msg, err := k.update(uctx, workflows.UpdateCampaignAbort, workflows.CampaignAction{Text: reason, By: by})
+	if by != "" {
+		reason += " (by " + by + ")"
+	}
+	msg, err := k.update(uctx, workflows.UpdateCampaignAbort, reason)
 	var gaveUp *client.WorkflowUpdateServiceTimeoutOrCanceledError
 	if err == nil || !(uctx.Err() != nil || errors.As(err, &gaveUp)) || ctx.Err() != nil {
 		return msg, err
@@ -164,7 +167,7 @@ func (k *Campaign) Abort(ctx context.Context, reason, by string, wait time.Durat
 	return "", &NoAnswerError{WorkflowID: k.ID, Wait: wait}
 }
 
-func (k *Campaign) update(ctx context.Context, name string, a workflows.CampaignAction) (string, error) {
+func (k *Campaign) update(ctx context.Context, name string, a any) (string, error) {
 	h, err := k.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   k.ID,
 		UpdateName:   name,

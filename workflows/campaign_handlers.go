@@ -41,10 +41,6 @@ func (c *campaignRun) registerHandlers(ctx workflow.Context) error {
 			c.st.PauseRequested = false
 			return "the campaign resumes"
 		}},
-		{UpdateCampaignAbort, c.validateAbort, func(_ workflow.Context, a CampaignAction) string {
-			c.abort(a.Text + by(a))
-			return fmt.Sprintf("aborting: %d running experiments revert their faults", len(c.running))
-		}},
 		{UpdateNote, c.validateNote, func(ctx workflow.Context, a CampaignAction) string {
 			c.st.Notes = append(c.st.Notes, experiment.CampaignNote{At: workflow.Now(ctx), By: a.By, Text: a.Text, Step: c.st.Current})
 			return "noted"
@@ -60,6 +56,17 @@ func (c *campaignRun) registerHandlers(ctx workflow.Context) error {
 		if err != nil {
 			return fmt.Errorf("register update %s: %w", u.name, err)
 		}
+	}
+	// abort takes a reason, like the experiment's, so `tempest abort`
+	// and starter's abort work on both.
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCampaignAbort,
+		func(ctx workflow.Context, reason string) (CampaignAnswer, error) {
+			c.abort(reason)
+			return CampaignAnswer{Message: fmt.Sprintf("aborting: %d running experiments revert their faults", len(c.running))}, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: c.validateAbort})
+	if err != nil {
+		return fmt.Errorf("register update %s: %w", UpdateCampaignAbort, err)
 	}
 	signals := workflow.GetSignalChannel(ctx, SignalCampaignAbort)
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -180,8 +187,8 @@ func (c *campaignRun) validateResume(CampaignAction) error {
 	return nil
 }
 
-func (c *campaignRun) validateAbort(a CampaignAction) error {
-	if a.Text == "" {
+func (c *campaignRun) validateAbort(reason string) error {
+	if reason == "" {
 		return errors.New("abort needs a reason")
 	}
 	return c.errFinished()

@@ -26,8 +26,9 @@ const (
 	UpdatePause   = "pause"
 	UpdateResume  = "resume"
 	UpdateNote    = "note"
-	// UpdateCampaignAbort (and the Signal of the same name, which needs no
-	// worker to be accepted) aborts the running experiments, which revert,
+	// UpdateCampaignAbort takes a reason (a string, like the experiment's
+	// abort); it and the Signal of the same name, which needs no worker to
+	// be accepted, abort the running experiments, which revert,
 	// and ends the campaign Aborted.
 	UpdateCampaignAbort = UpdateAbort
 	SignalCampaignAbort = SignalAbort
