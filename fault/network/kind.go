@@ -56,6 +56,51 @@ func (s *Spec) Validate(path string) []experiment.FieldError {
 	return out
 }
 
+// Summary says what the fault does, for people (target descriptions, so
+// the CLI and the Temporal UI show what was injected where):
+// "partition egress to 10.0.0.0/8 port 5432/tcp".
+func (s *Spec) Summary() string {
+	var b strings.Builder
+	b.WriteString(string(s.Action))
+	switch s.Action {
+	case Loss:
+		fmt.Fprintf(&b, " %g%%", s.Percent)
+	case Bandwidth:
+		fmt.Fprintf(&b, " %s", s.Rate)
+	}
+	dir := s.Direction
+	if dir == "" {
+		dir = Both
+	}
+	fmt.Fprintf(&b, " %s", dir)
+	if s.Interface != "" {
+		fmt.Fprintf(&b, " on %s", s.Interface)
+	}
+	for _, e := range []struct {
+		name string
+		ep   Endpoint
+	}{{"to", s.Destination}, {"from", s.Source}} {
+		if len(e.ep.CIDRs)+len(e.ep.Ports) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, " %s", e.name)
+		if len(e.ep.CIDRs) > 0 {
+			fmt.Fprintf(&b, " %s", strings.Join(e.ep.CIDRs, ","))
+		}
+		if len(e.ep.Ports) > 0 {
+			ports := make([]string, len(e.ep.Ports))
+			for i, p := range e.ep.Ports {
+				ports[i] = strconv.Itoa(p)
+			}
+			fmt.Fprintf(&b, " port %s", strings.Join(ports, ","))
+		}
+	}
+	if s.Protocol != "" {
+		fmt.Fprintf(&b, " (%s)", s.Protocol)
+	}
+	return b.String()
+}
+
 // Target attributes of a network fault's target (a network namespace).
 const (
 	attrNetns     = "netns"
@@ -95,7 +140,7 @@ func (n *Fault) Targets(ctx context.Context, f experiment.Fault) ([]experiment.T
 		if err := n.exists(Target{Name: s.Namespace}, s); err != nil {
 			return nil, err
 		}
-		return []experiment.Target{{ID: "netns/" + s.Namespace, Description: fmt.Sprintf("netns %q", s.Namespace),
+		return []experiment.Target{{ID: "netns/" + s.Namespace, Description: fmt.Sprintf("netns %q: %s", s.Namespace, s.Summary()),
 			Attrs: map[string]string{attrNetns: s.Namespace}}}, nil
 	case s.PID != 0:
 		found := []process.Found{{PID: s.PID, Name: "pid"}}
@@ -110,7 +155,7 @@ func (n *Fault) Targets(ctx context.Context, f experiment.Fault) ([]experiment.T
 		if err := n.exists(Target{}, s); err != nil {
 			return nil, err
 		}
-		return []experiment.Target{{ID: "netns/host", Description: "the worker's network namespace"}}, nil
+		return []experiment.Target{{ID: "netns/host", Description: "the worker's network namespace: " + s.Summary()}}, nil
 	}
 }
 
@@ -142,7 +187,7 @@ func (n *Fault) processTargets(s *Spec, found []process.Found) ([]experiment.Tar
 		}
 		out = append(out, experiment.Target{
 			ID:          "netns/pid/" + strconv.Itoa(p.PID),
-			Description: fmt.Sprintf("netns of %s pid %d", p.Name, p.PID),
+			Description: fmt.Sprintf("netns of %s pid %d: %s", p.Name, p.PID, s.Summary()),
 			Attrs:       map[string]string{attrPID: strconv.Itoa(p.PID), attrStartTime: strconv.FormatUint(start, 10)},
 		})
 	}
