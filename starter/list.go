@@ -52,11 +52,15 @@ type ListOptions struct {
 
 // ListedRun is one run List found, from the visibility store.
 type ListedRun struct {
-	// Name is the experiment's name (TempestExperiment).
-	Name       string `json:"name"`
+	// Name is the experiment's name (TempestExperiment), or a campaign's
+	// (TempestCampaign) for a campaign's own run.
+	Name string `json:"name"`
+	// Kind is "Experiment" or "Campaign".
+	Kind       string `json:"kind"`
 	WorkflowID string `json:"workflowId"`
 	RunID      string `json:"runId"`
-	// WorkflowType is the run's workflow type (ExperimentWorkflow).
+	// WorkflowType is the run's workflow type (ExperimentWorkflow,
+	// CampaignWorkflow).
 	WorkflowType string `json:"workflowType"`
 	// Status is Temporal's execution status: "Running", "Completed",
 	// "Failed", "Canceled", "Terminated", "TimedOut", "ContinuedAsNew".
@@ -84,10 +88,10 @@ func (r ListedRun) Duration(now time.Time) time.Duration {
 }
 
 // listedTypes are the workflow types List returns.
-var listedTypes = []string{workflows.ExperimentWorkflowName}
+var listedTypes = []string{workflows.ExperimentWorkflowName, workflows.CampaignWorkflowName}
 
 // attrCampaign is the keyword search attribute naming a run's campaign.
-const attrCampaign = "TempestCampaign"
+var attrCampaign = workflows.AttrCampaign.GetName()
 
 // statuses maps what ListOptions.Status accepts to Temporal's names.
 var statuses = map[string]string{
@@ -167,7 +171,8 @@ func quote(s string) string {
 // scoreReaders bounds the result reads List runs at once.
 const scoreReaders = 4
 
-// List returns the runs of Tempest's workflows that opts selects, newest
+// List returns the runs of Tempest's workflows (experiments, and
+// campaigns with their experiments) that opts selects, newest
 // first, from the visibility store (which lags the runs by up to a second
 // or so). Unless opts.NoScore, it reads the result of each closed run for
 // its resilience score; a result it cannot read leaves Score nil.
@@ -216,6 +221,10 @@ func listedRun(e *workflowpb.WorkflowExecutionInfo) ListedRun {
 		Verdict:      worker.Keyword(sa, workflows.AttrVerdict.GetName()),
 		Schedule:     worker.Keyword(sa, SearchAttrScheduledBy),
 		Campaign:     worker.Keyword(sa, attrCampaign),
+	}
+	r.Kind = "Experiment"
+	if r.WorkflowType == workflows.CampaignWorkflowName {
+		r.Kind, r.Name = experiment.KindCampaign, r.Campaign
 	}
 	if t := e.GetStartTime(); t != nil {
 		r.StartTime = t.AsTime()

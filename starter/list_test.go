@@ -13,11 +13,11 @@ func TestListQuery(t *testing.T) {
 		opts ListOptions
 		want string
 	}{
-		{"all", ListOptions{}, `WorkflowType IN ('ExperimentWorkflow')`},
+		{"all", ListOptions{}, `WorkflowType IN ('ExperimentWorkflow', 'CampaignWorkflow')`},
 		{"filters", ListOptions{Experiment: "kill", Campaign: "game-day", Verdict: "failed", Status: "Timed-Out", StartedAfter: since},
-			`WorkflowType IN ('ExperimentWorkflow') AND TempestExperiment = 'kill' AND TempestCampaign = 'game-day' AND TempestVerdict = 'Failed' AND ExecutionStatus = 'TimedOut' AND StartTime > '2026-12-01T08:00:00Z'`},
+			`WorkflowType IN ('ExperimentWorkflow', 'CampaignWorkflow') AND TempestExperiment = 'kill' AND TempestCampaign = 'game-day' AND TempestVerdict = 'Failed' AND ExecutionStatus = 'TimedOut' AND StartTime > '2026-12-01T08:00:00Z'`},
 		{"quotes stay in the literal", ListOptions{Experiment: `x' OR WorkflowType = 'y\`},
-			`WorkflowType IN ('ExperimentWorkflow') AND TempestExperiment = 'x\' OR WorkflowType = \'y\\'`},
+			`WorkflowType IN ('ExperimentWorkflow', 'CampaignWorkflow') AND TempestExperiment = 'x\' OR WorkflowType = \'y\\'`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ListQuery(tc.opts)

@@ -16,13 +16,16 @@ import (
 	"github.com/tempest-chaos/tempest/workflows"
 )
 
-// Action is what a schedule starts at each of its times: a spec,
+// Action is what a schedule starts at each of its times: a spec (an
+// experiment or a campaign),
 // defaulted and validated when the Action is made, and started the way
 // Start starts it. The spec is the schedule's workflow input: editing its
 // file later changes nothing until the schedule is updated with it.
 type Action struct {
 	start workflowStart
-	exp   *experiment.Experiment
+	// exps are the experiments it runs, whose clusters are checked
+	// against the task queue's workers.
+	exps []experiment.Experiment
 }
 
 // ExperimentAction is the Action of running exp. An invalid exp returns
@@ -32,10 +35,39 @@ func ExperimentAction(exp experiment.Experiment) (Action, error) {
 	if err := exp.Validate(); err != nil {
 		return Action{}, err
 	}
-	return Action{start: experimentStart(exp), exp: &exp}, nil
+	return Action{start: experimentStart(exp), exps: []experiment.Experiment{exp}}, nil
 }
 
-// Kind is the spec's kind ("Experiment") and Name its metadata.name.
+// CampaignAction is the Action of running camp, started as StartCampaign
+// starts it; every step's experiment must be embedded (CampaignInput:
+// experiment.LoadCampaign reads a campaign file's). An invalid camp
+// returns its validation error.
+func CampaignAction(camp experiment.Campaign) (Action, error) {
+	in, err := CampaignInput(camp)
+	if err != nil {
+		return Action{}, err
+	}
+	so := CampaignStartOptions(in.Campaign, Options{})
+	a := Action{start: workflowStart{
+		kind:             experiment.KindCampaign,
+		name:             in.Campaign.Metadata.Name,
+		workflow:         CampaignWorkflowName,
+		input:            in,
+		executionTimeout: so.WorkflowExecutionTimeout,
+		summary:          so.StaticSummary,
+		attrs:            []temporal.SearchAttributeUpdate{workflows.AttrCampaign.ValueSet(in.Campaign.Metadata.Name)},
+	}}
+	for i := range in.Campaign.Spec.Steps {
+		for _, e := range in.Campaign.Spec.Steps[i].Experiments() {
+			if e.Inline != nil {
+				a.exps = append(a.exps, *e.Inline)
+			}
+		}
+	}
+	return a, nil
+}
+
+// Kind is the spec's kind ("Experiment" or "Campaign").
 func (a Action) Kind() string { return a.start.kind }
 
 // Name is the spec's metadata.name.
@@ -134,7 +166,7 @@ func CreateSchedule(ctx context.Context, c client.Client, action Action, opts Sc
 		return nil, &ScheduleSpecError{Field: "NAME", Reason: "required"}
 	}
 	if action.start.workflow == "" {
-		return nil, &ScheduleSpecError{Field: "FILE", Reason: "no action: make one with ExperimentAction"}
+		return nil, &ScheduleSpecError{Field: "FILE", Reason: "no action: make one with ExperimentAction or CampaignAction"}
 	}
 	if err := ValidateScheduleSpec(opts.Spec); err != nil {
 		return nil, err
@@ -148,10 +180,8 @@ func CreateSchedule(ctx context.Context, c client.Client, action Action, opts Sc
 	if opts.TaskQueue == "" {
 		opts.TaskQueue = workflows.DefaultTaskQueue
 	}
-	if action.exp != nil {
-		if err := checkClusters(ctx, c, opts.TaskQueue, *action.exp); err != nil {
-			return nil, err
-		}
+	if err := action.checkClusters(ctx, c, opts.TaskQueue); err != nil {
+		return nil, err
 	}
 	spec := opts.Spec
 	h, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
@@ -172,6 +202,20 @@ func CreateSchedule(ctx context.Context, c client.Client, action Action, opts Sc
 		return nil, fmt.Errorf("create schedule %q: %w", opts.ID, err)
 	}
 	return &Schedule{c: c, h: h, ID: opts.ID}, nil
+}
+
+// checkClusters refuses an action with an experiment naming no cluster
+// while the default workers of queue serve several (see Start).
+func (a Action) checkClusters(ctx context.Context, c client.Client, queue string) error {
+	for _, exp := range a.exps {
+		if err := checkClusters(ctx, c, queue, exp); err != nil {
+			if a.start.kind == experiment.KindCampaign {
+				return fmt.Errorf("experiment %s: %w", exp.Metadata.Name, err)
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // workflowAction is the schedule's action for a: the run's workflow ID is
@@ -297,10 +341,8 @@ func (s *Schedule) Update(ctx context.Context, edit func(*ScheduleEdit) error) e
 				if ok && old.TaskQueue != "" {
 					queue = old.TaskQueue
 				}
-				if e.action.exp != nil {
-					if err := checkClusters(ctx, s.c, queue, *e.action.exp); err != nil {
-						return nil, err
-					}
+				if err := e.action.checkClusters(ctx, s.c, queue); err != nil {
+					return nil, err
 				}
 				sched.Action = e.action.workflowAction(s.ID, queue, e.source)
 			}

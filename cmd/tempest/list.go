@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
 )
 
@@ -22,9 +23,10 @@ func newListCommand(g *globalFlags) *cobra.Command {
 	f := &listFlags{}
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List experiment runs from Temporal's visibility store, newest first",
-		Long: `List experiment runs from Temporal's visibility store, newest first: run by
-tempest run, by a schedule (SCHEDULE names it) or from Go. The filters are
+		Short: "List experiment and campaign runs from Temporal's visibility store, newest first",
+		Long: `List experiment and campaign runs from Temporal's visibility store, newest
+first: run by tempest run, by a schedule (SCHEDULE names it), by a campaign
+or from Go. A campaign's own run is named campaign/NAME. The filters are
 search attributes Tempest sets on every run (TempestExperiment,
 TempestVerdict, TempestCampaign) and Temporal's own (ExecutionStatus,
 StartTime). SCORE is read from each closed run's result (--no-score skips
@@ -108,8 +110,12 @@ func writeRunTable(w io.Writer, runs []starter.ListedRun, now time.Time) {
 		if r.Score != nil {
 			score = pct(*r.Score)
 		}
+		name := dash(r.Name)
+		if r.Kind == experiment.KindCampaign {
+			name = "campaign/" + r.Name
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			dash(r.Name), r.WorkflowID, r.Status, dash(r.Verdict), score,
+			name, r.WorkflowID, r.Status, dash(r.Verdict), score,
 			r.StartTime.Local().Format(time.DateTime), shortDuration(r.Duration(now)), dash(r.Schedule))
 	}
 	_ = tw.Flush()

@@ -12,14 +12,16 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
+	"github.com/tempest-chaos/tempest/worker"
 )
 
 func newScheduleCommand(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schedule",
-		Short: "Run an experiment on a schedule (Temporal Schedules): create, list, describe, pause, trigger, backfill, update, delete",
-		Long: `Run an experiment on a schedule, with Temporal Schedules: in a time zone,
+		Short: "Run an experiment or a campaign on a schedule (Temporal Schedules): create, list, describe, pause, trigger, backfill, update, delete",
+		Long: `Run an experiment or a campaign on a schedule, with Temporal Schedules: in a time zone,
 with jitter, freeze windows and an overlap policy; paused, triggered and
 backfilled by hand. The spec is read, checked and stored in the schedule
 when it is created: editing the file later changes nothing until
@@ -37,12 +39,12 @@ func newScheduleCreateCommand(g *globalFlags) *cobra.Command {
 	f := &scheduleFlags{}
 	cmd := &cobra.Command{
 		Use:   "create NAME FILE",
-		Short: "Create a schedule that runs the experiment in FILE",
+		Short: "Create a schedule that runs the experiment or campaign in FILE",
 		Example: `  tempest schedule create nightly-kill examples/process-kill.yaml --cron "0 3 * * *" --timezone Europe/Paris --skip "dow=sat,sun"
   tempest schedule create smoke spec.yaml --every 15m --jitter 1m
   tempest schedule create weekly spec.yaml --calendar "dow=tue at=10:00" --timezone America/New_York \
       --skip 2026-12-21..2027-01-03 --overlap buffer-one --pause-on-failure`,
-		Long: "Create a schedule that runs the experiment in FILE.\n" + calendarHelp,
+		Long: "Create a schedule that runs the experiment or campaign in FILE (a campaign's step files are\nread now and held with it).\n" + calendarHelp,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, file := args[0], args[1]
@@ -81,26 +83,52 @@ func newScheduleCreateCommand(g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-// loadAction reads, checks and defaults the spec in file, and records
+// loadAction reads, checks and defaults the experiment or campaign in
+// file (a campaign's step files are read now and embedded), and records
 // which version of the file it is.
 func loadAction(file string, set []string, warn io.Writer) (starter.Action, starter.Source, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return starter.Action{}, starter.Source{}, badInput(err)
 	}
-	exp, err := loadSpec(file, set, io.Discard, warn)
-	if err != nil {
-		return starter.Action{}, starter.Source{}, err
-	}
-	action, err := starter.ExperimentAction(exp)
-	if err != nil {
-		return starter.Action{}, starter.Source{}, badInput(prefixLines(file, err))
-	}
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		abs = file
 	}
-	return action, starter.SourceOf(abs, data), nil
+	src := starter.SourceOf(abs, data)
+	if kind, err := experiment.DocumentKind(data); err == nil && kind == experiment.KindCampaign {
+		if len(set) > 0 {
+			return starter.Action{}, src, badInput(fmt.Errorf("--set: %s is a campaign, which takes no parameters", file))
+		}
+		camp, err := experiment.LoadCampaign(file)
+		if err != nil {
+			return starter.Action{}, src, badInput(prefixLines(file, err))
+		}
+		for i := range camp.Spec.Steps {
+			for _, e := range camp.Spec.Steps[i].Experiments() {
+				if e.Inline == nil {
+					continue
+				}
+				if err := worker.CheckKinds(*e.Inline); err != nil {
+					return starter.Action{}, src, badInput(prefixLines(fmt.Sprintf("%s: spec.steps[%d]", file, i), err))
+				}
+			}
+		}
+		action, err := starter.CampaignAction(*camp)
+		if err != nil {
+			return starter.Action{}, src, badInput(prefixLines(file, err))
+		}
+		return action, src, nil
+	}
+	exp, err := loadSpec(file, set, io.Discard, warn)
+	if err != nil {
+		return starter.Action{}, src, err
+	}
+	action, err := starter.ExperimentAction(exp)
+	if err != nil {
+		return starter.Action{}, src, badInput(prefixLines(file, err))
+	}
+	return action, src, nil
 }
 
 // withSchedule connects and runs do with the handle of schedule name.
@@ -126,7 +154,7 @@ func newScheduleListCommand(g *globalFlags) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List the schedules that run experiments",
+		Short: "List the schedules that run experiments and campaigns",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output != "table" && output != "json" {
@@ -213,7 +241,7 @@ func newScheduleTriggerCommand(g *globalFlags) *cobra.Command {
 	var overlap string
 	cmd := &cobra.Command{
 		Use:   "trigger NAME",
-		Short: "Run the schedule's experiment now (under its overlap policy unless --overlap)",
+		Short: "Run the schedule's experiment or campaign now (under its overlap policy unless --overlap)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := optionalOverlap(overlap)
