@@ -5,4 +5,8 @@
 //
 //	run, err := starter.Start(ctx, c, exp, starter.Options{})
 //	res, err := run.Result(ctx)
+//
+// Build c with package temporalconn (s.Dial) to connect like the CLI and
+// the workers: TLS, API key, and the payload codec, without which a run
+// written encrypted cannot be read (its errors name the key ID needed).
 package starter
