@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/fault/network/bitrate"
 )
 
 // Action is what a network fault does to the packets it matches.
@@ -342,30 +341,12 @@ func (c compiled) ruleCount() int {
 	return n
 }
 
-var rateRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)(bit|kbit|mbit|gbit)$`)
-
-// parseRate parses "1mbit" into bits per second.
+// parseRate parses "1mbit" into bits per second (package bitrate).
 func parseRate(s string) (uint64, error) {
 	if s == "" {
 		return 0, errors.New(`required for action bandwidth, e.g. "1mbit"`)
 	}
-	m := rateRE.FindStringSubmatch(strings.ToLower(strings.TrimSpace(s)))
-	if m == nil {
-		return 0, fmt.Errorf("%q is not a rate: a number with unit bit, kbit, mbit or gbit (per second)", s)
-	}
-	v, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q: %w", s, err)
-	}
-	mult := map[string]float64{"bit": 1, "kbit": 1e3, "mbit": 1e6, "gbit": 1e9}[m[2]]
-	bits := v * mult
-	if bits <= 0 {
-		return 0, fmt.Errorf("%q is not a positive rate", s)
-	}
-	if bits > 1e12 {
-		return 0, fmt.Errorf("%q is more than 1000gbit", s)
-	}
-	return uint64(bits), nil
+	return bitrate.Parse(s)
 }
 
 func validIfName(s string) bool {
