@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tempest-chaos/tempest/fault/network"
+	"github.com/tempest-chaos/tempest/fault/network/netnsid"
 )
 
 // crashHelperEnv makes the test binary the helper worker (see TestMain).
@@ -132,7 +132,7 @@ func TestWorkerKilledLeavesRedirect(t *testing.T) {
 		t.Errorf("after re-injecting: median round trip %v, want >= 100ms", lat)
 	}
 
-	removed, err := d.CleanupRun(ctx, network.Target{Name: tp.client}, run)
+	removed, err := d.CleanupRun(ctx, netnsid.Target{Name: tp.client}, run)
 	if err != nil || len(removed) != 1 {
 		t.Fatalf("CleanupRun = %+v, %v; want one table removed", removed, err)
 	}

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tempest-chaos/tempest/errkind"
-	"github.com/tempest-chaos/tempest/fault/network"
+	"github.com/tempest-chaos/tempest/fault/network/netnsid"
 )
 
 // DefaultMark is the socket mark (SO_MARK) of the embedded proxies'
@@ -57,7 +57,7 @@ type State struct {
 
 	// Transparent: the redirect table (its family, ip or ip6) in
 	// Namespace, and the embedded proxy's listen address there.
-	Namespace  network.Namespace `json:"namespace,omitzero"`
+	Namespace  netnsid.Namespace `json:"namespace,omitzero"`
 	Table      string            `json:"table,omitempty"`
 	Family     string            `json:"family,omitempty"`
 	Listen     string            `json:"listen,omitempty"`
@@ -135,12 +135,13 @@ func (d *Driver) Inject(ctx context.Context, runID, faultName string, injection 
 }
 
 func (d *Driver) injectTransparent(ctx context.Context, c compiled, runID, faultName string, injection int) (State, error) {
-	ns, h, err := network.OpenNamespace(network.Target{Name: c.spec.Namespace, PID: c.spec.PID})
+	o, err := netnsid.Open(netnsid.Target{Name: c.spec.Namespace, PID: c.spec.PID})
 	if err != nil {
 		return State{}, err
 	}
-	defer h.Close()
-	if !c.spec.AllowSelfCut && d.TemporalAddress != "" && network.IsWorkerNamespace(ns) {
+	defer o.Close()
+	ns, h := o.NS, o.H
+	if !c.spec.AllowSelfCut && d.TemporalAddress != "" && netnsid.IsSelf(ns) {
 		if err := guardSelfCut(ctx, c.dependency, d.TemporalAddress); err != nil {
 			return State{}, err
 		}
@@ -199,7 +200,7 @@ func (d *Driver) injectTransparent(ctx context.Context, c compiled, runID, fault
 
 // embeddedFor returns this worker's running proxy for table if it has
 // one for the same namespace and dependency (fresh false), or starts one.
-func (d *Driver) embeddedFor(table string, ns network.Namespace, h netns.NsHandle, c compiled) (*embedded, bool, error) {
+func (d *Driver) embeddedFor(table string, ns netnsid.Namespace, h netns.NsHandle, c compiled) (*embedded, bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if e := d.running[table]; e != nil {
@@ -269,10 +270,9 @@ func (d *Driver) Revert(ctx context.Context, st State) error {
 	if !ok {
 		return errkind.New(errkind.InvalidSpec, "proxy state: family %q is not ip or ip6", st.Family)
 	}
-	h, ok := network.ReopenNamespace(st.Namespace)
-	if ok {
-		defer h.Close()
-		conn, err := nftables.New(nftables.WithNetNSFd(int(h)))
+	if o := netnsid.Reopen(st.Namespace); o != nil {
+		defer o.Close()
+		conn, err := nftables.New(nftables.WithNetNSFd(int(o.H)))
 		if err != nil {
 			return classify(fmt.Errorf("nftables in %s: %w", st.Namespace, err))
 		}
@@ -309,7 +309,7 @@ func (d *Driver) RevertInjection(ctx context.Context, spec Spec, runID, faultNam
 		return d.Revert(ctx, st)
 	}
 	table := TableName(runID, faultName, injection)
-	ns, h, err := network.OpenNamespace(network.Target{Name: spec.Namespace, PID: spec.PID})
+	o, err := netnsid.Open(netnsid.Target{Name: spec.Namespace, PID: spec.PID})
 	if kind, _ := errkind.TypeOf(err); kind == errkind.UnknownTarget {
 		d.mu.Lock()
 		e := d.running[table]
@@ -322,8 +322,8 @@ func (d *Driver) RevertInjection(ctx context.Context, spec Spec, runID, faultNam
 	if err != nil {
 		return err
 	}
-	_ = h.Close()
-	return d.Revert(ctx, State{Mode: Transparent, Namespace: ns, Table: table, Family: familyName(family(c.dependency.Addr()))})
+	o.Close()
+	return d.Revert(ctx, State{Mode: Transparent, Namespace: o.NS, Table: table, Family: familyName(family(c.dependency.Addr()))})
 }
 
 // Close stops every embedded proxy of d without removing the redirects:

@@ -20,7 +20,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/tempest-chaos/tempest/fault/network"
+	"github.com/tempest-chaos/tempest/fault/network/netnsid"
 )
 
 // dialTimeout bounds the embedded proxy's connect to the dependency.
@@ -38,7 +38,7 @@ const watchEvery = 5 * time.Second
 type embedded struct {
 	table    string
 	family   nftables.TableFamily
-	ns       network.Namespace
+	ns       netnsid.Namespace
 	h        netns.NsHandle // kept open while the proxy runs
 	self     bool           // ns is the worker's own: no setns needed
 	upstream netip.AddrPort
@@ -67,9 +67,9 @@ func (e *embedded) listenAddr() string { return e.listener.Addr().String() }
 
 // startEmbedded opens the listener in the namespace (on 127.0.0.1 or
 // ::1, where a redirect in the output hook sends) and starts accepting.
-func startEmbedded(table string, ns network.Namespace, h netns.NsHandle, dep netip.AddrPort, mark uint32) (*embedded, error) {
+func startEmbedded(table string, ns netnsid.Namespace, h netns.NsHandle, dep netip.AddrPort, mark uint32) (*embedded, error) {
 	e := &embedded{
-		table: table, family: family(dep.Addr()), ns: ns, h: h, self: network.IsWorkerNamespace(ns),
+		table: table, family: family(dep.Addr()), ns: ns, h: h, self: netnsid.IsSelf(ns),
 		upstream: dep, mark: mark, conns: map[*net.TCPConn]struct{}{},
 		done: make(chan struct{}), loopDone: make(chan struct{}),
 	}

@@ -20,7 +20,7 @@ import (
 
 	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
-	"github.com/tempest-chaos/tempest/fault/network"
+	"github.com/tempest-chaos/tempest/fault/network/netnsid"
 )
 
 // Addresses of the test topology: a veth pair between two namespaces
@@ -295,7 +295,7 @@ func float(v float64) *float64 { return &v }
 // proxyTables lists the redirect tables in namespace name.
 func proxyTables(t testing.TB, d *Driver, name string) []string {
 	t.Helper()
-	found, err := d.Leftovers(within(t, 10*time.Second), network.Target{Name: name})
+	found, err := d.Leftovers(within(t, 10*time.Second), netnsid.Target{Name: name})
 	if err != nil {
 		t.Fatalf("Leftovers: %v", err)
 	}

@@ -12,14 +12,14 @@ import (
 	"github.com/google/nftables/userdata"
 
 	"github.com/tempest-chaos/tempest/errkind"
-	"github.com/tempest-chaos/tempest/fault/network"
+	"github.com/tempest-chaos/tempest/fault/network/netnsid"
 )
 
 // Leftover is a redirect table found in a namespace, with its marker,
 // or (named mode) the toxics of one run on one proxy.
 type Leftover struct {
 	// Namespace, Table and Family locate a redirect table.
-	Namespace network.Namespace `json:"namespace,omitzero"`
+	Namespace netnsid.Namespace `json:"namespace,omitzero"`
 	Table     string            `json:"table,omitempty"`
 	Family    string            `json:"family,omitempty"`
 	// Marker is the table's marker; zero when it has none that parses
@@ -62,16 +62,17 @@ func (l Leftover) State() State {
 
 // Leftovers lists the redirect tables (name prefix TablePrefix, family
 // ip or ip6) in t's namespace, with the run each belongs to.
-func (d *Driver) Leftovers(ctx context.Context, t network.Target) ([]Leftover, error) {
+func (d *Driver) Leftovers(ctx context.Context, t netnsid.Target) ([]Leftover, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ns, h, err := network.OpenNamespace(t)
+	o, err := netnsid.Open(t)
 	if err != nil {
 		return nil, err
 	}
-	defer h.Close()
-	conn, err := nftables.New(nftables.WithNetNSFd(int(h)))
+	defer o.Close()
+	ns := o.NS
+	conn, err := nftables.New(nftables.WithNetNSFd(int(o.H)))
 	if err != nil {
 		return nil, classify(fmt.Errorf("nftables in %s: %w", ns, err))
 	}
@@ -101,11 +102,11 @@ func (d *Driver) Leftovers(ctx context.Context, t network.Target) ([]Leftover, e
 }
 
 // LeftoversEverywhere runs Leftovers in every namespace
-// network.AllNamespaces lists; namespaces that vanish meanwhile are skipped.
+// netnsid.All lists; namespaces that vanish meanwhile are skipped.
 func (d *Driver) LeftoversEverywhere(ctx context.Context) ([]Leftover, error) {
 	var out []Leftover
 	var errs []error
-	for _, t := range network.AllNamespaces() {
+	for _, t := range netnsid.All() {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
@@ -121,7 +122,7 @@ func (d *Driver) LeftoversEverywhere(ctx context.Context) ([]Leftover, error) {
 // CleanupRun reverts every redirect table of run runID in t's namespace
 // (and this worker's proxies for them), returning those it removed; one
 // failing removal does not stop the others.
-func (d *Driver) CleanupRun(ctx context.Context, t network.Target, runID string) ([]Leftover, error) {
+func (d *Driver) CleanupRun(ctx context.Context, t netnsid.Target, runID string) ([]Leftover, error) {
 	if runID == "" {
 		return nil, errkind.New(errkind.InvalidSpec, "run ID: required")
 	}
@@ -133,11 +134,11 @@ func (d *Driver) CleanupRun(ctx context.Context, t network.Target, runID string)
 }
 
 // CleanupRunEverywhere runs CleanupRun in every namespace
-// network.AllNamespaces lists; namespaces that vanish meanwhile are skipped.
+// netnsid.All lists; namespaces that vanish meanwhile are skipped.
 func (d *Driver) CleanupRunEverywhere(ctx context.Context, runID string) ([]Leftover, error) {
 	var removed []Leftover
 	var errs []error
-	for _, t := range network.AllNamespaces() {
+	for _, t := range netnsid.All() {
 		if err := ctx.Err(); err != nil {
 			return removed, errors.Join(append(errs, err)...)
 		}

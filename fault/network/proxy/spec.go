@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tempest-chaos/tempest/experiment"
-	"github.com/tempest-chaos/tempest/fault/network"
+	"github.com/tempest-chaos/tempest/fault/network/bitrate"
 )
 
 // Mode is where the toxics act.
@@ -284,7 +284,7 @@ func compileToxic(field string, t Toxic) (wireToxic, []error) {
 		}
 	case Bandwidth:
 		used["rate"] = true
-		bits, err := network.ParseRate(t.Rate)
+		bits, err := bitrate.Parse(t.Rate)
 		switch {
 		case err != nil:
 			bad("rate", "%v", err)

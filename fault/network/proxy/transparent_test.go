@@ -15,7 +15,7 @@ import (
 	"github.com/google/nftables/expr"
 	"github.com/vishvananda/netns"
 
-	"github.com/tempest-chaos/tempest/fault/network"
+	"github.com/tempest-chaos/tempest/fault/network/netnsid"
 )
 
 // 100 ms of latency through the transparent proxy, in a named namespace:
@@ -113,7 +113,7 @@ func TestTransparentJitterOwnNamespace(t *testing.T) {
 		t.Fatalf("Inject: %v", err)
 	}
 	t.Cleanup(func() { _ = d.Revert(ctx, st) })
-	if !network.IsWorkerNamespace(st.Namespace) {
+	if !netnsid.IsSelf(st.Namespace) {
 		t.Errorf("namespace %+v is not the worker's", st.Namespace)
 	}
 	var lo, hi time.Duration
