@@ -102,7 +102,7 @@ func (d *Driver) targets(s *Spec) ([]experiment.Target, error) {
 	}
 	return []experiment.Target{{
 		ID:          "disk/" + s.Path,
-		Description: fmt.Sprintf("filesystem of %s (%s, %.1f%% used)", s.Path, size(u.total), u.usedPercent()),
+		Description: fmt.Sprintf("filesystem of %s (%s, %.1f%% used): %s", s.Path, size(u.total), u.usedPercent(), s.Summary()),
 		Attrs:       map[string]string{AttrPath: s.Path},
 	}}, nil
 }

@@ -28,6 +28,13 @@
 // before the file, so a crash at any point leaves the file findable (by
 // the index) and attributable (by either).
 //
+// # Kind
+//
+// Kind is the kind for package kinds: Spec is its block ("diskFill:" in a
+// spec), Driver its fault.Fault and fault.Sweeper, built with the
+// worker's state directory (the index, and the filesystem the margin
+// guards).
+//
 // # Contract
 //
 //   - Inject is idempotent: it finds its own file by name and only

@@ -37,7 +37,7 @@ func (*Spec) FaultKind() experiment.FaultKind { return Name }
 func (s *Spec) Validate(path string) []experiment.FieldError {
 	var errs []experiment.FieldError
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, experiment.FieldError{Path: path + "." + field, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, experiment.FieldErrorf(experiment.Field(path, field), format, args...))
 	}
 	switch {
 	case s.Path == "":
@@ -51,7 +51,7 @@ func (s *Spec) Validate(path string) []experiment.FieldError {
 	case s.Percent != 0 && s.Bytes != "":
 		bad("percent", "set percent or bytes, not both")
 	case s.Percent == 0 && s.Bytes == "":
-		errs = append(errs, experiment.FieldError{Path: path, Msg: "set percent or bytes"})
+		errs = append(errs, experiment.FieldErrorf(path, "set percent or bytes"))
 	case s.Bytes != "":
 		if _, err := parseBytes(s.Bytes); err != nil {
 			bad("bytes", "%v", err)
@@ -60,6 +60,16 @@ func (s *Spec) Validate(path string) []experiment.FieldError {
 		bad("percent", "%v is not more than 0 and at most 100", s.Percent)
 	}
 	return errs
+}
+
+// Summary says what the fill does, for people (target descriptions, so
+// the CLI and the Temporal UI show what was injected where): "fill to
+// 80%" or "fill by 512Mi".
+func (s *Spec) Summary() string {
+	if s.Bytes != "" {
+		return "fill by " + s.Bytes
+	}
+	return fmt.Sprintf("fill to %g%%", s.Percent)
 }
 
 // parseBytes parses a size; it must be a positive whole number of bytes.

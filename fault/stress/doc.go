@@ -14,7 +14,7 @@
 // # Targets
 //
 // Without a selector, one target: the host (ID HostTarget). With one,
-// every process it matches, selected by fault/process (Process.Select):
+// every process it matches, selected by fault/process (process.Find):
 // ID "pid/PID", Attrs with the pid and start time.
 //
 // # What an injection starts
@@ -49,6 +49,12 @@
 // host keeps room for its page cache and the worker. A Percent over 90
 // can never pass and is a validation error. Injections running at the
 // same time are each checked against MemAvailable as it is then.
+//
+// # Kind
+//
+// Kind is the kind for package kinds: Spec is its block ("stress:" in a
+// spec), Driver its fault.Fault and fault.Sweeper, built with the
+// worker's state directory (for the stressors' logs).
 //
 // # Contract
 //

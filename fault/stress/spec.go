@@ -81,7 +81,7 @@ func (s *Spec) ApplyDefaults() {
 func (s *Spec) Validate(path string) []experiment.FieldError {
 	var errs []experiment.FieldError
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, experiment.FieldError{Path: path + field, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, experiment.FieldErrorf(path+field, format, args...))
 	}
 	if s.CPU == nil && s.Memory == nil {
 		bad("", "set cpu, memory or both")
@@ -127,6 +127,28 @@ func (s *Spec) Validate(path string) []experiment.FieldError {
 		}
 	}
 	return errs
+}
+
+// Summary says what the stress does, for people (target descriptions, so
+// the CLI and the Temporal UI show what was injected where):
+// "cpu 2 workers at 80%, memory 256Mi".
+func (s *Spec) Summary() string {
+	var parts []string
+	if c := s.CPU; c != nil {
+		workers, load := max(c.Workers, 1), c.Load
+		if load == 0 {
+			load = 100
+		}
+		parts = append(parts, fmt.Sprintf("cpu %d workers at %d%%", workers, load))
+	}
+	if m := s.Memory; m != nil {
+		if m.Bytes != "" {
+			parts = append(parts, "memory "+m.Bytes)
+		} else {
+			parts = append(parts, fmt.Sprintf("memory %g%% of the host's", m.Percent))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // parseBytes parses a size; it must be a positive whole number of bytes.

@@ -87,9 +87,8 @@ type Driver struct {
 	MinFreePercent float64
 	MinFreeBytes   int64
 
-	proc    procFS
-	process *process.Process
-	locks   keyedMutex
+	proc  procFS
+	locks keyedMutex
 }
 
 // keyedMutex serializes work on one key (an injection's marker), so
@@ -138,7 +137,6 @@ func New(stateDir string) *Driver {
 		MinFreePercent: DefaultMinFreePercent,
 		MinFreeBytes:   DefaultMinFreeBytes,
 		proc:           procFS{root: "/proc"},
-		process:        process.New(),
 	}
 }
 
@@ -149,16 +147,25 @@ func (d *Driver) targets(ctx context.Context, s *Spec) ([]experiment.Target, err
 		if m, err := d.proc.meminfo(); err == nil {
 			desc = fmt.Sprintf("the host (%d CPUs, %s memory)", runtime.NumCPU(), size(m.Total))
 		}
-		return []experiment.Target{{ID: HostTarget, Description: desc}}, nil
+		return []experiment.Target{{ID: HostTarget, Description: desc + ": " + s.Summary()}}, nil
 	}
-	found, err := d.process.Select(ctx, *s.Selector)
+	found, err := process.Find(ctx, *s.Selector)
 	if err != nil {
 		return nil, err
 	}
-	for i := range found {
-		found[i].Description = "cgroups of " + found[i].Description
+	out := make([]experiment.Target, len(found))
+	for i, p := range found {
+		out[i] = experiment.Target{
+			ID:          "pid/" + strconv.Itoa(p.PID),
+			Description: fmt.Sprintf("cgroups of %s pid %d: %s", p.Name, p.PID, s.Summary()),
+			Attrs: map[string]string{
+				process.AttrPID:       strconv.Itoa(p.PID),
+				process.AttrStartTime: strconv.FormatUint(p.StartTime, 10),
+				process.AttrName:      p.Name,
+			},
+		}
 	}
-	return found, nil
+	return out, nil
 }
 
 // markerOf derives the marker of one injection on one target.
