@@ -38,7 +38,7 @@ func newCodecServerCommand(g *globalFlags) *cobra.Command {
 			if len(g.conn.CodecKeys) == 0 {
 				return bad(errors.New("--codec-key is required: the keys the runs were written with"))
 			}
-			s, err := g.conn.Load()
+			s, err := loadConnection(g)
 			if err != nil {
 				return bad(err)
 			}

@@ -62,7 +62,7 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 	if notes == nil {
 		notes = io.Discard
 	}
-	conn, err := g.conn.Load()
+	conn, err := loadConnection(g)
 	if err != nil {
 		return nil, &exitError{code: exitErrored, err: err}
 	}

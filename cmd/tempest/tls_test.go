@@ -55,3 +55,11 @@ func TestCodecServerBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestBadTLSEnvironmentVariable(t *testing.T) {
+	t.Setenv("TEMPEST_TLS", "yes please")
+	_, stderr, code := execute(t, "status", "--address", "127.0.0.1:1", "some-id")
+	if code != exitErrored || !strings.Contains(stderr, `--tls: $TEMPEST_TLS is "yes please": want true or false`) {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
