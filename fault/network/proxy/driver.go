@@ -46,7 +46,26 @@ type Driver struct {
 	HTTPClient *http.Client
 
 	mu      sync.Mutex
-	running map[string]*embedded // by table name
+	running map[runningKey]*embedded
+}
+
+// runningKey identifies an embedded proxy: its table in its namespace
+// (one fault's injection has a table of the same name in each namespace
+// it targets).
+type runningKey struct {
+	table      string
+	dev, inode uint64
+}
+
+func keyOf(table string, ns netnsid.Namespace) runningKey {
+	return runningKey{table: table, dev: ns.Dev, inode: ns.Inode}
+}
+
+// runningFor returns this worker's proxy for table in ns, if any.
+func (d *Driver) runningFor(table string, ns netnsid.Namespace) *embedded {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.running[keyOf(table, ns)]
 }
 
 // State is exactly what one injection added, for its revert. It
@@ -203,7 +222,8 @@ func (d *Driver) injectTransparent(ctx context.Context, c compiled, runID, fault
 func (d *Driver) embeddedFor(table string, ns netnsid.Namespace, h netns.NsHandle, c compiled) (*embedded, bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if e := d.running[table]; e != nil {
+	key := keyOf(table, ns)
+	if e := d.running[key]; e != nil {
 		if e.ns == ns && e.upstream == c.dependency {
 			e.mu.Lock()
 			stopped := e.stopped
@@ -224,13 +244,13 @@ func (d *Driver) embeddedFor(table string, ns netnsid.Namespace, h netns.NsHandl
 		return nil, false, err
 	}
 	if d.running == nil {
-		d.running = map[string]*embedded{}
+		d.running = map[runningKey]*embedded{}
 	}
-	d.running[table] = e
+	d.running[key] = e
 	e.onStop = func() {
 		d.mu.Lock()
-		if d.running[table] == e {
-			delete(d.running, table)
+		if d.running[key] == e {
+			delete(d.running, key)
 		}
 		d.mu.Unlock()
 	}
@@ -281,10 +301,7 @@ func (d *Driver) Revert(ctx context.Context, st State) error {
 		}
 	}
 	// The namespace gone takes the table with it; the proxy goes either way.
-	d.mu.Lock()
-	e := d.running[st.Table]
-	d.mu.Unlock()
-	if e != nil {
+	if e := d.runningFor(st.Table, st.Namespace); e != nil {
 		e.stop()
 	}
 	return nil
@@ -311,10 +328,21 @@ func (d *Driver) RevertInjection(ctx context.Context, spec Spec, runID, faultNam
 	table := TableName(runID, faultName, injection)
 	o, err := netnsid.Open(netnsid.Target{Name: spec.Namespace, PID: spec.PID})
 	if kind, _ := errkind.TypeOf(err); kind == errkind.UnknownTarget {
+		// The namespace is gone, and its table with it: stop this
+		// worker's proxies for the table whose namespace is gone.
 		d.mu.Lock()
-		e := d.running[table]
+		var gone []*embedded
+		for k, e := range d.running {
+			if k.table == table {
+				if h := netnsid.Reopen(e.ns); h != nil {
+					h.Close()
+				} else {
+					gone = append(gone, e)
+				}
+			}
+		}
 		d.mu.Unlock()
-		if e != nil {
+		for _, e := range gone {
 			e.stop()
 		}
 		return nil

@@ -520,3 +520,40 @@ func TestTransparentByPID(t *testing.T) {
 		t.Errorf("tables left: %v", got)
 	}
 }
+
+// One injection in two namespaces (a fault whose selector matched both):
+// each has its table and its proxy, and reverting one leaves the other.
+func TestTransparentSameInjectionTwoNamespaces(t *testing.T) {
+	a, b := newTopo(t), newTopo(t)
+	startEcho(t, a.server, serverIP, 7000)
+	startEcho(t, b.server, serverIP, 7000)
+	dep := serverIP + ":7000"
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	ctx := within(t, time.Minute)
+	var states []State
+	for _, tp := range []topo{a, b} {
+		st, err := d.Inject(ctx, runID("run-two"), "slow", 1, Spec{Dependency: dep, Namespace: tp.client, Toxics: []Toxic{{Type: Latency, Latency: ms(100)}}})
+		if err != nil {
+			t.Fatalf("Inject in %s: %v", tp.client, err)
+		}
+		states = append(states, st)
+	}
+	for _, tp := range []topo{a, b} {
+		if lat := medianRTT(t, tp.client, dep, 3); lat < 100*time.Millisecond {
+			t.Errorf("%s: median round trip %v, want >= 100ms", tp.client, lat)
+		}
+	}
+	if err := d.Revert(ctx, states[0]); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+	if lat := medianRTT(t, a.client, dep, 3); lat > 50*time.Millisecond {
+		t.Errorf("%s after its Revert: median round trip %v", a.client, lat)
+	}
+	if lat := medianRTT(t, b.client, dep, 3); lat < 100*time.Millisecond {
+		t.Errorf("%s after the other's Revert: median round trip %v, want its latency kept", b.client, lat)
+	}
+	if err := d.Revert(ctx, states[1]); err != nil {
+		t.Fatalf("Revert: %v", err)
+	}
+}
