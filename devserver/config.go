@@ -52,6 +52,9 @@ type Config struct {
 	// Logger receives the server's logs. nil logs warnings and errors to
 	// stderr (the server is very chatty at info level).
 	Logger *slog.Logger
+	// CodecEndpoint is the remote codec the Web UI decodes payloads with
+	// (e.g. a tempest codec-server's URL); "" none.
+	CodecEndpoint string
 }
 
 // withDefaults returns a copy of c with defaults filled in and free ports

@@ -31,6 +31,7 @@ func startUI(ctx context.Context, cfg Config, frontendAddr string) (*uiserver.Se
 		EnableUI:            true,
 		DefaultNamespace:    cfg.Namespaces[0],
 		CORS:                uiconfig.CORS{CookieInsecure: true},
+		Codec:               uiconfig.Codec{Endpoint: cfg.CodecEndpoint},
 		HideLogs:            true,
 		// The UI must not reach out to the internet.
 		DisableNewsFetch: true,
