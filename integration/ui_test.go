@@ -270,14 +270,16 @@ func keepOnFailure(t *testing.T) string {
 // devProcess is a running `tempest dev`: an embedded Temporal server, its
 // Web UI and a worker on the default task queue.
 type devProcess struct {
-	ui     string
-	client client.Client
+	ui       string
+	frontend string
+	client   client.Client
 }
 
 // startDev runs the built tempest binary as `tempest dev` on free ports
 // with a fresh state dir, as a user would start it, and waits until its
-// Web UI answers and a client is connected. Its output goes to logDir.
-func startDev(t *testing.T, bin, logDir string) devProcess {
+// Web UI answers and a client is connected. Its output goes to logDir;
+// args are more flags of dev.
+func startDev(t *testing.T, bin, logDir string, args ...string) devProcess {
 	t.Helper()
 	port, uiPort := freePort(t), freePort(t)
 	stdout, err := os.Create(filepath.Join(logDir, "dev.stdout"))
@@ -288,8 +290,8 @@ func startDev(t *testing.T, bin, logDir string) devProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--state-dir", t.TempDir(), "--port", strconv.Itoa(port), "--ui-port", strconv.Itoa(uiPort),
-		"dev", "--worker-state-dir", t.TempDir())
+	cmd := exec.Command(bin, append([]string{"--state-dir", t.TempDir(), "--port", strconv.Itoa(port), "--ui-port", strconv.Itoa(uiPort),
+		"dev", "--worker-state-dir", t.TempDir()}, args...)...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -343,7 +345,7 @@ func startDev(t *testing.T, bin, logDir string) devProcess {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return devProcess{ui: ui, client: c}
+	return devProcess{ui: ui, frontend: fmt.Sprintf("127.0.0.1:%d", port), client: c}
 }
 
 func readFile(path string) string {
