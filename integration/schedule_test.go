@@ -206,6 +206,49 @@ func TestSchedules(t *testing.T) {
 		c.ok(t, "schedule", "delete", "held")
 	})
 
+	t.Run("a campaign on a schedule", func(t *testing.T) {
+		camp := filepath.Join(dir, "camp.yaml")
+		step := func(name string) string {
+			return fmt.Sprintf(`    - inline:
+        metadata: {name: %s}
+        spec:
+          probes:
+            - {name: ok, mode: SOT, timeout: 10s, cmd: {command: ["true"]}}
+`, name)
+		}
+		yaml := "kind: Campaign\nmetadata: {name: sched-camp}\nspec:\n  steps:\n" + step("sched-camp-a") + step("sched-camp-b")
+		if err := os.WriteFile(camp, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c.ok(t, "schedule", "create", "camp", camp, "--cron", "0 0 1 1 *")
+		if d := c.describe(t, "camp"); d.Kind != "Campaign" || d.Name != "sched-camp" || d.WorkflowType != starter.CampaignWorkflowName {
+			t.Fatalf("describe: kind %q, name %q, workflow %q", d.Kind, d.Name, d.WorkflowType)
+		}
+		c.ok(t, "schedule", "trigger", "camp")
+		var runs []starter.ListedRun
+		eventually(t, 60*time.Second, "the campaign and its two experiments passed, listed together", func() bool {
+			c.json(t, &runs, "list", "--campaign", "sched-camp")
+			passed := 0
+			for _, r := range runs {
+				if r.Verdict == "Passed" {
+					passed++
+				}
+			}
+			return passed == 3
+		})
+		names := map[string]string{}
+		for _, r := range runs {
+			names[r.Name] = r.Kind
+			if r.Kind == "Campaign" && r.Schedule != "camp" {
+				t.Errorf("the campaign's run %s is not marked as started by schedule camp: %q", r.WorkflowID, r.Schedule)
+			}
+		}
+		if names["sched-camp"] != "Campaign" || names["sched-camp-a"] != "Experiment" || names["sched-camp-b"] != "Experiment" {
+			t.Fatalf("tempest list --campaign: %v", names)
+		}
+		c.ok(t, "schedule", "delete", "camp")
+	})
+
 	t.Run("backfill takes the window's action times", func(t *testing.T) {
 		c.ok(t, "schedule", "create", "backfill", quick, "--every", "1m", "--paused")
 		t0 := time.Now().Add(-time.Hour).UTC().Truncate(time.Minute)
