@@ -3,7 +3,7 @@
 // the value rules Validate checks (experiment.SchemaRules). Run it from the
 // repository root:
 //
-//	go run ./cmd/schemagen            # writes schema/experiment.schema.json
+//	go run ./cmd/schemagen            # writes schema/experiment.schema.json and schema/campaign.schema.json
 //	go run ./cmd/schemagen -o -       # prints it
 //
 // Its test fails when the committed schema is stale.
@@ -18,7 +18,11 @@ import (
 func main() {
 	out := flag.String("o", "schema/experiment.schema.json", "output file, - for stdout")
 	src := flag.String("src", "experiment", "directory of package experiment, for doc comments")
+	campaignOut := flag.String("campaign-o", "schema/campaign.schema.json", "output file of the campaign schema, - for stdout, empty for none")
 	flag.Parse()
+	if *campaignOut != "" {
+		write(*campaignOut, generateCampaign, *src)
+	}
 	data, err := generate(*src)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "schemagen:", err)
