@@ -9,13 +9,17 @@ package kinds
 import (
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
+	"github.com/tempest-chaos/tempest/fault/diskfill"
 	"github.com/tempest-chaos/tempest/fault/network"
+	"github.com/tempest-chaos/tempest/fault/stress"
 )
 
 // Faults are the registered fault kinds, in the order the schema and the
 // docs list them after the built-in ones.
 var Faults = []fault.Kind{
 	network.Kind,
+	stress.Kind,
+	diskfill.Kind,
 }
 
 func init() {

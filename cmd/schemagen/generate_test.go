@@ -11,6 +11,7 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/kinds"
 )
 
 // TestCommittedSchemaIsCurrent regenerates the schema in memory and
@@ -71,7 +72,7 @@ func TestSchemaContent(t *testing.T) {
 	if d := fault.Properties["duration"]; d.Type != "string" || d.Pattern == "" || d.Description == "" {
 		t.Errorf("fault duration = %+v, want a string with a pattern and a description", d)
 	}
-	if len(fault.OneOf) != 6 || fault.OneOf[0].Required[0] != "process" {
+	if len(fault.OneOf) != 6+len(kinds.Faults) || fault.OneOf[0].Required[0] != "process" {
 		t.Errorf("fault oneOf = %+v, want one entry per kind block", fault.OneOf)
 	}
 	if len(probe.OneOf) != 6 {

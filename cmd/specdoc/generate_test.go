@@ -49,7 +49,7 @@ func TestReferenceContent(t *testing.T) {
 		"| `mode` | [enum](#value-types) | **required** | one of `SOT`, `EOT`, `Edge`, `Continuous`, `OnChaos` |",
 		"| `retries` | integer | optional | in 0..1000 |",
 		"`hold` is how long each injection stays before its revert",
-		"Exactly one of `process`, `podDelete`, `scale`, `nodeCordon`, `nodeDrain`, `networkPartition`, `network` is set.",
+		"Exactly one of `process`, `podDelete`, `scale`, `nodeCordon`, `nodeDrain`, `networkPartition`, `network`", // then the kinds registered after network
 		"- `pause`: sends SIGSTOP; the revert sends SIGCONT.",
 	} {
 		if !strings.Contains(doc, want) {
