@@ -28,6 +28,13 @@ else
     GOWORK=off GOFLAGS=-mod=readonly go build -ldflags "-s -w" -o "$bin/temporal-sql-tool" go.temporal.io/server/cmd/tools/sql )
   touch "$stamp"
 fi
-# Ours: always rebuilt (the Go cache makes it quick), so it follows the
-# search attributes the code sets.
-( cd "$here/../.." && go build -o "$bin/tempest-temporal-setup" ./deploy/temporal-cluster/setup )
+# Ours: rebuilt when a Go file of this repository it is built from, or
+# go.mod, changed since (it registers the search attributes the code sets).
+( cd "$here/../.."
+  setup="$bin/tempest-temporal-setup"
+  if [[ -x "$setup" && ! go.mod -nt "$setup" && ! go.sum -nt "$setup" ]]; then
+    dirs="$(go list -deps -f '{{if and .Module .Module.Main}}{{.Dir}}{{end}}' ./deploy/temporal-cluster/setup)"
+    # shellcheck disable=SC2086
+    [[ -z "$(find $dirs -maxdepth 1 -name '*.go' -newer "$setup" -print -quit)" ]] && exit 0
+  fi
+  go build -o "$setup" ./deploy/temporal-cluster/setup )

@@ -34,7 +34,8 @@ for name in frontend-mtls frontend worker matching history; do
 done
 [[ ${#svc[@]} -gt 0 ]] && stop_all 15 "${svc[@]}"
 if [[ -f "$pgdata/postmaster.pid" ]] && [[ -x "$pg_bindir/pg_ctl" ]]; then
-  runuser -u "$pg_user" -- "$pg_bindir/pg_ctl" -D "$pgdata" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+  if [[ "$(id -u)" -eq 0 ]]; then as=(runuser -u "$pg_user" --); else as=(); fi
+  "${as[@]}" "$pg_bindir/pg_ctl" -D "$pgdata" -m fast -w -t 30 stop >/dev/null 2>&1 || true
 fi
 if [[ -f "$pids/postgres.pid" ]]; then
   pid="$(cat "$pids/postgres.pid")"

@@ -31,26 +31,43 @@ flock 9
 frontend="127.0.0.1:$frontend_port"
 mtls_frontend="127.0.0.1:$mtls_frontend_port"
 
+# alive NAME: its recorded process runs and is not a zombie.
 alive() {
-  local st
-  [[ -f "$pids/$1.pid" ]] && st="$(ps -o stat= -p "$(cat "$pids/$1.pid")" 2>/dev/null)" && [[ "$st" != Z* ]]
+  local pid st
+  [[ -f "$pids/$1.pid" ]] && read -r pid < "$pids/$1.pid" && [[ -r "/proc/$pid/stat" ]] &&
+    read -r _ _ st _ < "/proc/$pid/stat" 2>/dev/null && [[ "$st" != Z ]]
 }
 # fail WHAT LOG: the component did not come up; say so with its log's tail.
 fail() {
   echo "temporal cluster: $1 failed; last lines of $2:" >&2
   # Temporal logs JSON with stack traces: the last lines, each cut short.
   tail -n 15 "$2" 2>/dev/null | cut -c1-800 >&2 || echo "(no log)" >&2
+  echo "temporal cluster: what did start is left running for a look; stop it with: bash $here/down.sh" >&2
   exit 1
 }
 print() {
   echo "$frontend"
   if [[ -n "$mtls" ]]; then echo "$mtls_frontend"; fi
 }
-setup() { # setup ADDRESS [ARGS...]: wait for a frontend, the namespace and the attributes
-  local addr="$1"; shift
+# setup ADDRESS [ARGS...]: waits for a frontend, the namespace and the
+# attributes, failing at once with its log if a service process dies.
+setup() {
+  local addr="$1" name pid; shift
   "$bin/tempest-temporal-setup" -address "$addr" -namespace "$namespace" -wait 3m "$@" \
-    >>"$logs/setup.log" 2>&1 || fail "setup of $addr (namespace $namespace, search attributes)" "$logs/setup.log"
+    >>"$logs/setup.log" 2>&1 9>&- &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    for name in $services ${watch_mtls:+frontend-mtls}; do
+      if ! alive "$name"; then
+        kill "$pid" 2>/dev/null || true
+        fail "temporal-server ($name)" "$logs/$name.log"
+      fi
+    done
+    sleep 0.5
+  done
+  wait "$pid" || fail "setup of $addr (namespace $namespace, search attributes)" "$logs/setup.log"
 }
+watch_mtls=
 tls_args=(-tls-ca "$pki/ca.crt" -tls-cert "$pki/client.crt" -tls-key "$pki/client.key" -tls-server-name "$tls_server_name")
 
 base_up=1
@@ -193,29 +210,41 @@ start() {
     start --service "$(svc_of "$name")" >"$logs/$name.log" 2>&1 </dev/null 9>&- &
   echo $! > "$pids/$name.pid"
 }
-# Never with the lock's fd: PostgreSQL would hold it for its lifetime.
-pg() { runuser -u "$pg_user" -- "$@" 9>&-; }
+# PostgreSQL runs as $pg_user when this script runs as root (it refuses
+# root), else as the unprivileged user running it. Never with the lock's
+# fd: PostgreSQL would hold it for its lifetime.
+if [[ "$(id -u)" -eq 0 ]]; then
+  pg() { runuser -u "$pg_user" -- "$@" 9>&-; }
+  pg_own() { chown "$pg_user" "$@"; }
+else
+  pg() { "$@" 9>&-; }
+  pg_own() { :; }
+fi
 sqltool() {
   "$bin/temporal-sql-tool" --plugin postgres12 --endpoint 127.0.0.1 --port "$pg_port" \
     --user temporal --password temporal "$@" >>"$logs/schema.log" 2>&1 || fail "temporal-sql-tool $*" "$logs/schema.log"
 }
 
 started=$(date +%s.%N)
+# step WHAT: a timestamped line in $logs/up.log, where the time goes.
+step() { echo "$(date +%T.%3N) $*" >> "$logs/up.log"; }
+step "up.sh ${*:-} starting"
 if [[ -z "$base_up" ]]; then
   # --- PostgreSQL ---
+  step "PostgreSQL"
   [[ -x "$pg_bindir/postgres" ]] || { echo "temporal cluster: no PostgreSQL 15 in $pg_bindir; run: go tool task deps" >&2; exit 1; }
   if [[ ! -f "$pgdata/PG_VERSION" ]]; then
     rm -rf "$pgdata"
     mkdir -p "$pgdata"
-    chown "$pg_user" "$pgdata"
+    pg_own "$pgdata"
     chmod 700 "$pgdata"
     pg "$pg_bindir/initdb" -D "$pgdata" -U postgres -E UTF8 --locale=C \
       --auth-local=trust --auth-host=scram-sha-256 >"$logs/initdb.log" 2>&1 || fail initdb "$logs/initdb.log"
   fi
   mkdir -p "$pgrun"
-  chown "$pg_user" "$pgrun"
+  pg_own "$pgrun"
   : > "$logs/postgres.log"
-  chown "$pg_user" "$logs/postgres.log"
+  pg_own "$logs/postgres.log"
   # Its settings on the command line, so a new port applies to old data.
   # Test data: durability traded for speed.
   pg "$pg_bindir/pg_ctl" -D "$pgdata" -l "$logs/postgres.log" -w -t 60 \
@@ -228,6 +257,7 @@ if [[ -z "$base_up" ]]; then
   fi
 
   # --- schema, with Temporal's tool and the module's schema files ---
+  step "schema"
   schema="$(cd "$here/server" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12"
   for db in temporal temporal_visibility; do
     dir=temporal; [[ "$db" == temporal_visibility ]] && dir=visibility
@@ -239,20 +269,20 @@ if [[ -z "$base_up" ]]; then
   done
 
   # --- the four services ---
+  step "services"
   : > "$logs/setup.log"
   for name in $services; do start "$name"; done
-  for _ in $(seq 20); do
-    sleep 0.5
-    for name in $services; do alive "$name" || fail "temporal-server --service $name" "$logs/$name.log"; done
-  done
+  step "waiting for the frontend; namespace and search attributes"
   setup "$frontend" -register
 fi
 if [[ -n "$mtls" ]]; then
+  step "mTLS frontend"
   alive frontend-mtls || start frontend-mtls
+  watch_mtls=1
   setup "$mtls_frontend" "${tls_args[@]}"
-  alive frontend-mtls || fail "temporal-server --service frontend (mTLS)" "$logs/frontend-mtls.log"
 fi
 for name in $services; do alive "$name" || fail "temporal-server --service $name" "$logs/$name.log"; done
+step "up"
 cat > "$cluster_env" <<ENV
 TEMPORAL_ADDRESS=$frontend
 TEMPORAL_NAMESPACE=$namespace
