@@ -83,3 +83,20 @@ func newCodecServerCommand(g *globalFlags) *cobra.Command {
 	cmd.Flags().StringVar(&authHeader, "auth-header", "", "env:NAME or file:PATH holding the exact Authorization header value requests must carry (e.g. \"Bearer TOKEN\")")
 	return cmd
 }
+
+// serveUICodec serves s's codec on 127.0.0.1 for the embedded Web UI on
+// uiPort (CORS for that origin only), and returns its URL for the UI's
+// codec endpoint. Without a codec key it serves nothing and returns "".
+func serveUICodec(s *temporalconn.Settings, uiPort int) (endpoint string, stop func(), err error) {
+	if s == nil || !s.Codec().Encrypts() {
+		return "", func() {}, nil
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("serve the codec for the embedded UI: %w", err)
+	}
+	origins := []string{fmt.Sprintf("http://127.0.0.1:%d", uiPort), fmt.Sprintf("http://localhost:%d", uiPort)}
+	srv := &http.Server{Handler: payloadcodec.Handler(s.Codec(), payloadcodec.HandlerOptions{Origins: origins}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	return "http://" + l.Addr().String(), func() { _ = srv.Close() }, nil
+}

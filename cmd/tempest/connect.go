@@ -83,12 +83,12 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 	case conn.TLS():
 		return nil, &exitError{code: exitErrored, err: fmt.Errorf("--tls, --tls-* and --api-key need --address: the embedded server serves no TLS")}
 	default:
-		srv, err := startEmbedded(ctx, g)
+		srv, stopCodec, err := startEmbedded(ctx, g)
 		if err != nil {
 			return nil, err
 		}
 		s.embedded = true
-		s.closers = append(s.closers, func() { _ = srv.Stop() })
+		s.closers = append(s.closers, func() { _ = srv.Stop(); stopCodec() })
 		s.uiBase = srv.UIAddress()
 		addr = srv.FrontendAddress()
 		if withWorker {
@@ -135,10 +135,11 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 }
 
 // startEmbedded starts the embedded server on 127.0.0.1:--port, its UI on
-// --ui-port and its history in --state-dir.
-func startEmbedded(ctx context.Context, g *globalFlags) (*devserver.Server, error) {
+// --ui-port and its history in --state-dir; with --codec-key, the codec
+// its UI decodes with (stopCodec stops it).
+func startEmbedded(ctx context.Context, g *globalFlags) (_ *devserver.Server, stopCodec func(), _ error) {
 	if err := os.MkdirAll(g.stateDir, 0o755); err != nil {
-		return nil, &exitError{code: exitErrored, err: fmt.Errorf("--state-dir: %w", err)}
+		return nil, nil, &exitError{code: exitErrored, err: fmt.Errorf("--state-dir: %w", err)}
 	}
 	// The ports are checked here too, so the error names the flag
 	// (devserver checks them again; the check and the bind are not atomic).
@@ -149,7 +150,11 @@ func startEmbedded(ctx context.Context, g *globalFlags) (*devserver.Server, erro
 		if !reachable(fmt.Sprintf("127.0.0.1:%d", p.port)) {
 			continue
 		}
-		return nil, &exitError{code: exitErrored, err: fmt.Errorf("cannot start the embedded Temporal server: 127.0.0.1:%d (%s) is in use; pick another with %s", p.port, p.flag, p.flag)}
+		return nil, nil, &exitError{code: exitErrored, err: fmt.Errorf("cannot start the embedded Temporal server: 127.0.0.1:%d (%s) is in use; pick another with %s", p.port, p.flag, p.flag)}
+	}
+	codecEndpoint, stopCodec, err := serveUICodec(g.connSettings, g.uiPort)
+	if err != nil {
+		return nil, nil, &exitError{code: exitErrored, err: err}
 	}
 	srv, err := devserver.Start(ctx, devserver.Config{
 		DBPath:           filepath.Join(g.stateDir, "temporal.db"),
@@ -159,12 +164,14 @@ func startEmbedded(ctx context.Context, g *globalFlags) (*devserver.Server, erro
 		Namespaces:       []string{g.namespace},
 		SearchAttributes: worker.SearchAttributes(),
 		Logger:           newLogger(os.Stderr, slog.Level(g.logLevel)),
+		CodecEndpoint:    codecEndpoint,
 	})
 	if err != nil {
+		stopCodec()
 		// devserver's errors carry their own "devserver:" prefix.
-		return nil, &exitError{code: exitErrored, err: fmt.Errorf("cannot start the embedded Temporal server: %w", err)}
+		return nil, nil, &exitError{code: exitErrored, err: fmt.Errorf("cannot start the embedded Temporal server: %w", err)}
 	}
-	return srv, nil
+	return srv, stopCodec, nil
 }
 
 // pollersNote says whether a worker polls the workflows of the task queue.
