@@ -32,7 +32,7 @@ var (
 )
 
 // binaries builds tempest and the sample target once per test binary.
-func binaries(t *testing.T) (tempest, target string) {
+func binaries(t testing.TB) (tempest, target string) {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "tempest-integration-bin")
@@ -53,7 +53,7 @@ func binaries(t *testing.T) (tempest, target string) {
 	return filepath.Join(binDir, "tempest"), filepath.Join(binDir, "demo-target")
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -74,7 +74,7 @@ func (tg target) argv() []string {
 }
 
 // startTarget starts the demo target and waits until it serves.
-func startTarget(t *testing.T, bin string) target {
+func startTarget(t testing.TB, bin string) target {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -104,7 +104,7 @@ func killByPidfile(path string) {
 	}
 }
 
-func waitServing(t *testing.T, addr string, within time.Duration) {
+func waitServing(t testing.TB, addr string, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
@@ -151,7 +151,7 @@ type env struct {
 	c   client.Client
 }
 
-func newEnv(t *testing.T) env {
+func newEnv(t testing.TB) env {
 	t.Helper()
 	srv, c := devtest.Start(t)
 	return env{srv: srv, c: c}

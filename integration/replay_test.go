@@ -14,7 +14,7 @@ import (
 )
 
 // fetchHistory reads a run's whole history.
-func fetchHistory(t *testing.T, c client.Client, id, runID string) *historypb.History {
+func fetchHistory(t testing.TB, c client.Client, id, runID string) *historypb.History {
 	t.Helper()
 	h := &historypb.History{}
 	it := c.GetWorkflowHistory(context.Background(), id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
