@@ -3,8 +3,8 @@
 // in Tempest, for the PostgreSQL cluster of deploy/temporal-cluster. It is a
 // separate module so the root module's go.mod never gains the commands'
 // dependencies (MySQL driver, urfave/cli v1 and v2); its other requirements are
-// kept at the root module's versions so the build shares the Go build cache
-// with Tempest's embedded server.
+// kept at the root module's versions (align.sh) so the build shares the Go
+// build cache with Tempest's embedded server.
 module github.com/tempest-chaos/tempest/deploy/temporal-cluster/server
 
 go 1.26.8
@@ -56,6 +56,7 @@ require (
 	github.com/benbjohnson/clock v1.3.5 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/blang/semver/v4 v4.0.0 // indirect
+	github.com/bmizerany/perks v0.0.0-20230307044200-03f9df79da1e // indirect
 	github.com/cactus/go-statsd-client/statsd v0.0.0-20200423205355-cb0885a1018c // indirect
 	github.com/cactus/go-statsd-client/v5 v5.1.0 // indirect
 	github.com/caio/go-tdigest/v5 v5.0.0 // indirect
@@ -139,6 +140,7 @@ require (
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/robfig/cron v1.2.0 // indirect
 	github.com/robfig/cron/v3 v3.0.1 // indirect
+	github.com/rogpeppe/go-internal v1.15.0 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/sirupsen/logrus v1.9.4 // indirect
