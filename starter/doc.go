@@ -6,6 +6,15 @@
 //	run, err := starter.Start(ctx, c, exp, starter.Options{})
 //	res, err := run.Result(ctx)
 //
+// List finds runs (experiments and campaigns) in the visibility store by
+// experiment, campaign, verdict, status and start time. CreateSchedule
+// runs an Action (ExperimentAction, CampaignAction: the spec validated
+// and held by the schedule) on a Temporal Schedule; its settings are
+// checked before the server sees them (*ScheduleSpecError names the CLI
+// flag) and nothing is created when one is refused. The Schedule handle
+// describes, pauses, triggers, backfills, updates and deletes it; see
+// examples/schedules.
+//
 // Build c with package temporalconn (s.Dial) to connect like the CLI and
 // the workers: TLS, API key, and the payload codec, without which a run
 // written encrypted cannot be read (its errors name the key ID needed).
