@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/starter"
@@ -286,7 +287,13 @@ func campaignStatus(ctx context.Context, sess *session, id, output string, w io.
 		return false, nil
 	}
 	k := starter.AttachCampaign(sess.client, id)
-	st, err := k.Status(ctx)
+	// A closed campaign is read from its result (no worker needed); an
+	// open one is asked (a worker answers).
+	read := k.Status
+	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		read = k.Result
+	}
+	st, err := read(ctx)
 	if err != nil {
 		return true, &exitError{code: exitErrored, err: err}
 	}
