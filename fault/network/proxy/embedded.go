@@ -20,6 +20,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/fault/network/netnsid"
 )
 
@@ -79,9 +80,15 @@ func startEmbedded(table string, ns netnsid.Namespace, h netns.NsHandle, dep net
 	}
 	var l net.Listener
 	err := e.inNamespace(func() (err error) {
+		if lo, err := net.InterfaceByName("lo"); err == nil && lo.Flags&net.FlagUp == 0 {
+			return syscall.EADDRNOTAVAIL // nothing reaches a listener on a loopback that is down
+		}
 		l, err = net.Listen("tcp", loopback)
 		return err
 	})
+	if errors.Is(err, syscall.EADDRNOTAVAIL) {
+		return nil, errkind.New(errkind.Refused, "dependency: the fault's proxy cannot listen on %s in %s, where the redirect sends connections: is the namespace's loopback up? (%v)", loopback, ns, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("embedded proxy: listen on %s in %s: %w", loopback, ns, err)
 	}

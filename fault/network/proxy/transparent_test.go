@@ -557,3 +557,21 @@ func TestTransparentSameInjectionTwoNamespaces(t *testing.T) {
 		t.Fatalf("Revert: %v", err)
 	}
 }
+
+// A namespace whose loopback is down cannot hold the proxy where the
+// redirect sends: refused, naming the cause, and nothing added.
+func TestTransparentLoopbackDownRefused(t *testing.T) {
+	requireRoot(t)
+	ns := newNetns(t) // a fresh namespace: lo is down
+	d := &Driver{}
+	t.Cleanup(d.Close)
+	_, err := d.Inject(within(t, time.Minute), runID("run-lo"), "slow", 1, Spec{Dependency: serverIP + ":7000", Namespace: ns,
+		Toxics: []Toxic{{Type: Latency, Latency: ms(10)}}})
+	requireKind(t, err, "Refused")
+	if !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("error %q does not name the loopback", err)
+	}
+	if got := proxyTables(t, d, ns); len(got) != 0 {
+		t.Errorf("tables after a refused Inject: %v", got)
+	}
+}
