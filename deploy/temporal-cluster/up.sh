@@ -73,7 +73,8 @@ tls_args=(-tls-ca "$pki/ca.crt" -tls-cert "$pki/client.crt" -tls-key "$pki/clien
 base_up=1
 for name in postgres $services; do alive "$name" || base_up=; done
 if [[ -n "$base_up" ]] && "$bin/tempest-temporal-setup" -address "$frontend" -namespace "$namespace" -wait 10s >/dev/null 2>&1; then
-  if [[ -z "$mtls" ]] || alive frontend-mtls; then
+  if [[ -z "$mtls" ]] || { alive frontend-mtls && "$bin/tempest-temporal-setup" -address "$mtls_frontend" \
+       -namespace "$namespace" -wait 10s "${tls_args[@]}" >/dev/null 2>&1; }; then
     print
     exit 0
   fi
