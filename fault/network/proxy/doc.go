@@ -3,6 +3,10 @@
 // limits and a proxy taken down, on TCP connections to one dependency,
 // through Toxiproxy (github.com/Shopify/toxiproxy/v2 v2.12.0). Linux only.
 //
+// Namespaces are opened and identified by package netnsid and rates
+// parsed by package bitrate, as package network does; this package does
+// not import network, so network's kind can import it.
+//
 // The API mirrors package network's: a Spec (JSON, validated by
 // Spec.Check, whose errors name the field: "toxics[1].toxicity: ..."),
 // and a Driver whose Inject returns a State of exactly what it added,
@@ -13,8 +17,8 @@
 //
 // Named: the toxics go on a proxy of a Toxiproxy server the user runs
 // (Spec.Server, Spec.Proxy), named ToxicName(run, fault, injection, i):
-// "tempest_RUN_HASH_i", so a run's toxics are found by listing the
-// server (NamedLeftovers). Revert deletes exactly those. Down disables
+// "tempest_RUN_HASH_i" (RUN escaped for a URL path), so a run's toxics
+// are found by listing the server (NamedLeftovers). Revert deletes exactly those. Down disables
 // the proxy, after adding a marker toxic (toxicity 0, no effect) named
 // for the injection, so a revert without the State knows it is
 // Tempest's to enable again; a proxy someone else disabled is left so.
@@ -78,7 +82,10 @@
 //     (a server URL with credentials is refused).
 //   - Errors: a bad spec is errkind.InvalidSpec, a missing namespace,
 //     pid or named proxy errkind.UnknownTarget, a permission problem
-//     errkind.Forbidden; an unreachable server is left retryable.
+//     errkind.Forbidden, a proxy of the worker's own connections to
+//     Temporal (Driver.TemporalAddress, unless AllowSelfCut) or a
+//     namespace whose loopback is down errkind.Refused; an unreachable
+//     server is left retryable.
 //   - Every call to a Toxiproxy server is bounded by ctx and 15 s.
 //
 // Kernel needs: nf_tables with the ip/ip6 nat chain type and the redir
