@@ -329,6 +329,37 @@ func TestSchedules(t *testing.T) {
 		c.ok(t, "schedule", "delete", "tz")
 	})
 
+	t.Run("start-at and end-at bound the action times", func(t *testing.T) {
+		day := time.Now().UTC().AddDate(0, 0, 2).Truncate(24 * time.Hour)
+		c.ok(t, "schedule", "create", "window", quick, "--every", "1h", "--paused", "--catchup-window", "1m",
+			"--start-at", day.Format(time.DateOnly), "--end-at", day.Format(time.DateOnly)+" 05:00")
+		d := c.describe(t, "window")
+		var want []time.Time
+		for h := 0; h <= 5; h++ {
+			want = append(want, day.Add(time.Duration(h)*time.Hour))
+		}
+		if !slices.EqualFunc(d.NextActionTimes, want, time.Time.Equal) || d.CatchupWindow != time.Minute {
+			t.Fatalf("next action times %v (catchup %s), want %v (1m)", d.NextActionTimes, d.CatchupWindow, want)
+		}
+		c.ok(t, "schedule", "delete", "window")
+	})
+
+	t.Run("pause on failure", func(t *testing.T) {
+		failing := writeProbeSpec(t, dir, "sched-failing", "false holds", "false")
+		c.ok(t, "schedule", "create", "failing", failing, "--every", "2s", "--pause-on-failure")
+		eventually(t, 60*time.Second, "the schedule paused itself after a failed run", func() bool { return c.describe(t, "failing").Paused })
+		runs := c.scheduledRuns(t, "failing")
+		if len(runs) == 0 || runs[len(runs)-1].Verdict != "Failed" {
+			t.Fatalf("runs of the paused schedule: %+v", runs)
+		}
+		n := c.describe(t, "failing").Actions
+		time.Sleep(5 * time.Second) // two intervals and a margin
+		if d := c.describe(t, "failing"); d.Actions != n || !d.Paused {
+			t.Fatalf("after pausing on failure: %d actions then %d, paused %v", n, d.Actions, d.Paused)
+		}
+		c.ok(t, "schedule", "delete", "failing")
+	})
+
 	t.Run("bad input creates nothing", func(t *testing.T) {
 		badSpec := filepath.Join(dir, "bad.yaml")
 		if err := os.WriteFile(badSpec, []byte("kind: Experiment\nmetadata: {name: bad}\nspec:\n  probes:\n    - name: p\n      mode: Sometimes\n      cmd: {command: [\"true\"]}\n"), 0o644); err != nil {
@@ -344,6 +375,8 @@ func TestSchedules(t *testing.T) {
 			{[]string{quick, "--every", "0"}, "--every"},
 			{[]string{quick, "--every", "1m", "--skip", "2027-01-03..2026-12-21"}, "--skip"},
 			{[]string{quick, "--calendar", "dow=funday"}, "--calendar"},
+			{[]string{quick, "--every", "1m", "--catchup-window", "1s"}, "--catchup-window"},
+			{[]string{quick, "--every", "1m", "--start-at", "tomorrow"}, "--start-at"},
 			{[]string{quick}, "--cron, --every or --calendar"},
 			{[]string{badSpec, "--every", "1m"}, "spec.probes[0].mode"},
 		} {

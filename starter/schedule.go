@@ -120,14 +120,20 @@ type ScheduleOptions struct {
 	Note string
 	// Paused creates the schedule paused.
 	Paused bool
-	// CatchupWindow: actions missed for longer than this (the server was
-	// down) are not taken late (default: the server's, a year).
+	// CatchupWindow: an action missed by more than this (the server was
+	// down) is not taken late, and describe counts it missed (default
+	// DefaultCatchupWindow; Temporal's own default, a year, would run a
+	// night's experiment at whatever hour the server came back).
 	CatchupWindow time.Duration
 	// TaskQueue the workers poll (default workflows.DefaultTaskQueue).
 	TaskQueue string
 	// Source is the file the spec was read from, for describe.
 	Source Source
 }
+
+// DefaultCatchupWindow is how late a schedule still takes an action it
+// missed while the server was down.
+const DefaultCatchupWindow = 15 * time.Minute
 
 // ScheduleExistsError is CreateSchedule's error for an ID in use.
 type ScheduleExistsError struct{ ID string }
@@ -179,6 +185,12 @@ func CreateSchedule(ctx context.Context, c client.Client, action Action, opts Sc
 	}
 	if opts.TaskQueue == "" {
 		opts.TaskQueue = workflows.DefaultTaskQueue
+	}
+	if opts.CatchupWindow == 0 {
+		opts.CatchupWindow = DefaultCatchupWindow
+	}
+	if opts.CatchupWindow < 10*time.Second {
+		return nil, &ScheduleSpecError{Field: "--catchup-window", Value: opts.CatchupWindow.String(), Reason: "must be at least 10s"}
 	}
 	if err := action.checkClusters(ctx, c, opts.TaskQueue); err != nil {
 		return nil, err
@@ -326,6 +338,9 @@ func (s *Schedule) Update(ctx context.Context, edit func(*ScheduleEdit) error) e
 			}
 			if err := edit(e); err != nil {
 				return nil, err
+			}
+			if e.CatchupWindow < 10*time.Second {
+				return nil, &ScheduleSpecError{Field: "--catchup-window", Value: e.CatchupWindow.String(), Reason: "must be at least 10s"}
 			}
 			if err := ValidateScheduleSpec(e.Spec); err != nil {
 				return nil, err

@@ -56,13 +56,17 @@ func newScheduleCreateCommand(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
+			catchup, err := f.catchup()
+			if err != nil {
+				return badInput(err)
+			}
 			action, src, err := loadAction(file, f.set, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
 			return withSchedule(cmd, g, name, func(ctx context.Context, c client.Client, _ *starter.Schedule) error {
 				s, err := starter.CreateSchedule(ctx, c, action, starter.ScheduleOptions{
-					ID: name, Spec: spec, Overlap: overlap, PauseOnFailure: f.pauseOnFailure,
+					ID: name, Spec: spec, Overlap: overlap, PauseOnFailure: f.pauseOnFailure, CatchupWindow: catchup,
 					Note: f.note, Paused: f.paused, TaskQueue: g.taskQueue, Source: src,
 				})
 				if err != nil {
@@ -334,6 +338,10 @@ spec the schedule runs. Only the flags given change: --cron, --every and
 				}
 				action, src = &a, s
 			}
+			catchup, err := f.catchup()
+			if err != nil {
+				return badInput(err)
+			}
 			var overlap starter.Overlap
 			if cmd.Flags().Changed("overlap") {
 				o, err := starter.ParseOverlap(f.overlap)
@@ -356,6 +364,9 @@ spec the schedule runs. Only the flags given change: --cron, --every and
 					e.Spec = spec
 					if overlap != "" {
 						e.Overlap = overlap
+					}
+					if cmd.Flags().Changed("catchup-window") {
+						e.CatchupWindow = catchup
 					}
 					if cmd.Flags().Changed("pause-on-failure") {
 						e.PauseOnFailure = f.pauseOnFailure

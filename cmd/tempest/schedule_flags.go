@@ -21,6 +21,7 @@ type scheduleFlags struct {
 	timezone, jitter            string
 	startAt, endAt              string
 	overlap                     string
+	catchupWindow               string
 	pauseOnFailure              bool
 	note                        string
 	paused                      bool
@@ -64,6 +65,16 @@ func addSpecFlags(cmd *cobra.Command, f *scheduleFlags) {
 	fs.StringVar(&f.endAt, "end-at", "", "no action after this time: RFC 3339, or YYYY-MM-DD[ HH:MM] in --timezone")
 	fs.StringVar(&f.overlap, "overlap", "skip", "when an action is due while the run before still runs: skip, buffer-one, buffer-all, cancel-other (aborts and reverts it) or allow-all")
 	fs.BoolVar(&f.pauseOnFailure, "pause-on-failure", false, "pause the schedule when a run it started fails (a verdict other than Passed)")
+	fs.StringVar(&f.catchupWindow, "catchup-window", starter.DefaultCatchupWindow.String(), "an action missed by more than this while the server was down is not taken late (describe counts it missed)")
+}
+
+// catchup is --catchup-window.
+func (f *scheduleFlags) catchup() (time.Duration, error) {
+	d, err := starter.ParseDuration(f.catchupWindow)
+	if err != nil || d < 10*time.Second {
+		return 0, fmt.Errorf("--catchup-window %q: want a duration of at least 10s, such as 15m or 1h", f.catchupWindow)
+	}
+	return d, nil
 }
 
 // buildSpec is the schedule spec of the flags; on update (base not nil)

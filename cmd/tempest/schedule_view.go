@@ -173,7 +173,7 @@ func writeScheduleText(w io.Writer, d starter.ScheduleDescription, onDisk string
 		}
 		fmt.Fprintf(w, "  window:     %s to %s\n", from, to)
 	}
-	fmt.Fprintf(w, "  overlap:    %s; pause on failure: %s\n", d.Overlap, yesNo(d.PauseOnFailure))
+	fmt.Fprintf(w, "  overlap:    %s; pause on failure: %s; catchup window: %s\n", d.Overlap, yesNo(d.PauseOnFailure), intervalText(d.CatchupWindow))
 	state := "active"
 	if d.Paused {
 		state = "PAUSED"
