@@ -160,7 +160,7 @@ func writeScheduleText(w io.Writer, d starter.ScheduleDescription, onDisk string
 	}
 	fmt.Fprintf(w, "  time zone:  %s", loc)
 	if d.Spec.Jitter > 0 {
-		fmt.Fprintf(w, ", jitter up to %s", d.Spec.Jitter)
+		fmt.Fprintf(w, ", jitter up to %s", intervalText(d.Spec.Jitter))
 	}
 	fmt.Fprintln(w)
 	if !d.Spec.StartAt.IsZero() || !d.Spec.EndAt.IsZero() {
