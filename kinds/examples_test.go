@@ -37,8 +37,17 @@ func TestExamplesWithEveryKind(t *testing.T) {
 		}
 		n++
 		t.Run(path, func(t *testing.T) {
+			// Parameters take their defaults, as `tempest validate` without --set.
+			data, _, _, err := experiment.ResolveParams(data, experiment.Params{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if _, err := experiment.Decode(path, data); err != nil {
 				t.Fatalf("tempest validate would refuse it:\n%v", err)
+			}
+			var doc map[string]any
+			if err := yaml.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
 			}
 			raw, err := json.Marshal(doc)
 			if err != nil {

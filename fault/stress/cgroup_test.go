@@ -69,6 +69,9 @@ func TestCPUStressInProcessCgroup(t *testing.T) {
 	if !strings.Contains(state[StateCgroups], cg.dir) {
 		t.Fatalf("the stressor joined %q, not the service's cgroup %s", state[StateCgroups], cg.dir)
 	}
+	if again, err := d.inject(context.Background(), req, s); err != nil || again[StatePID] != state[StatePID] || again[StateCgroups] != state[StateCgroups] {
+		t.Fatalf("re-inject: %v, %v; first %v", again, err, state)
+	}
 	members := cg.members(t)
 	for _, p := range stressors(t, d, markerOf(req)) {
 		if !slices.Contains(members, p.PID) {

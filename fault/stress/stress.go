@@ -260,6 +260,11 @@ func (d *Driver) inject(ctx context.Context, req fault.Request, s *Spec) (fault.
 			state[StatePID] = strconv.Itoa(p.PID)
 			state[StateStartTime] = strconv.FormatUint(p.StartTime, 10)
 			state[StateResident] = strconv.FormatInt(d.resident(ctx, marker), 10)
+			if req.Target.ID != HostTarget {
+				if dirs, err := d.proc.processCgroups(p.PID); err == nil {
+					state[StateCgroups] = strings.Join(dirs, ",")
+				}
+			}
 			return state, nil
 		}
 	}
