@@ -130,6 +130,7 @@ func TestEncryptedPayloads(t *testing.T) {
 	probeURL := fmt.Sprintf("http://%s/healthz?probe-url-marker-%s", tg.addr, mark)
 	faultName := "fault-marker-" + mark
 	probeName := "probe-marker-" + mark
+	watchName := "watch-marker-" + mark
 	spec := fmt.Sprintf(`kind: Experiment
 metadata:
   name: codec-run
@@ -137,19 +138,25 @@ spec:
   hypothesis: %s
   faults:
     - name: %s
-      duration: 1s
+      startAfter: 2s
+      duration: 6s
       process:
         selector: {port: %d}
         signal: SIGKILL
   probes:
+    - name: %s
+      mode: Continuous
+      interval: 300ms
+      timeout: 1s
+      http: {url: "%s"}
     - name: %s
       mode: EOT
       timeout: 1s
       interval: 300ms
       retries: 2
       http: {url: "%s"}
-`, hypothesis, faultName, tg.port, probeName, probeURL)
-	markers := []string{"hypothesis-marker-" + mark, "probe-url-marker-" + mark, faultName, probeName}
+`, hypothesis, faultName, tg.port, watchName, probeURL, probeName, probeURL)
+	markers := []string{"hypothesis-marker-" + mark, "probe-url-marker-" + mark, faultName, probeName, watchName}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -157,6 +164,26 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
+	// While it runs, the watching probe's heartbeat details, as the
+	// server keeps them, are encrypted.
+	waitFor(t, time.Minute, "the watching probe's heartbeat details", func() bool {
+		d, err := e.c.DescribeWorkflowExecution(ctx, run.ID, run.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range d.GetPendingActivities() {
+			ps := a.GetHeartbeatDetails().GetPayloads()
+			if len(ps) == 0 {
+				continue
+			}
+			b, _ := proto.Marshal(a)
+			if string(ps[0].GetMetadata()["encoding"]) != payloadcodec.MetadataEncoding || bytes.Contains(b, []byte(watchName)) {
+				t.Fatalf("heartbeat details of %s stored in clear text: %s", a.GetActivityType().GetName(), ps[0].GetData())
+			}
+			return true
+		}
+		return false
+	})
 	res, err := run.Result(ctx)
 	if err != nil {
 		t.Fatalf("result with the key: %v", err)
