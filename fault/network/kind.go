@@ -12,6 +12,7 @@ import (
 	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
+	"github.com/tempest-chaos/tempest/fault/network/proxy"
 	"github.com/tempest-chaos/tempest/fault/process"
 )
 
@@ -24,7 +25,10 @@ var Kind = fault.Kind{
 	Block: &Spec{},
 	Scope: fault.ScopeHost,
 	New: func(env fault.Env) fault.Fault {
-		return &Fault{Driver: Driver{TemporalAddress: env.TemporalAddress}}
+		return &Fault{
+			Driver: Driver{TemporalAddress: env.TemporalAddress},
+			Proxy:  &proxy.Driver{TemporalAddress: env.TemporalAddress},
+		}
 	},
 }
 
@@ -109,9 +113,13 @@ const (
 )
 
 // Fault is the network fault's implementation: its targets are network
-// namespaces of the worker's host, and it acts through Driver.
+// namespaces of the worker's host, and it acts through Driver, or Proxy
+// for action proxy.
 type Fault struct {
 	Driver Driver
+	// Proxy runs the transparent proxies of this worker's proxy faults:
+	// one per worker (nil: action proxy is refused).
+	Proxy *proxy.Driver
 }
 
 var (
@@ -134,6 +142,10 @@ func (n *Fault) Targets(ctx context.Context, f experiment.Fault) ([]experiment.T
 	s, err := specOf(f)
 	if err != nil {
 		return nil, err
+	}
+	if s.Action == Proxy && s.Proxy != nil && s.Proxy.Mode == proxy.Named {
+		// The toxics go on the server's proxy: one target, whatever the namespace.
+		return []experiment.Target{{ID: "toxiproxy/" + s.Proxy.Proxy, Description: fmt.Sprintf("proxy %q of %s", s.Proxy.Proxy, s.Proxy.Server)}}, nil
 	}
 	switch {
 	case s.Namespace != "":
@@ -263,6 +275,9 @@ func (n *Fault) Inject(ctx context.Context, req fault.Request) (fault.State, err
 	if err != nil {
 		return nil, err
 	}
+	if spec.Action == Proxy {
+		return n.injectProxy(ctx, req, spec)
+	}
 	st, err := n.Driver.Inject(ctx, runKey(req.Run), req.Fault.Name, req.Injection, spec)
 	if st.Table == "" {
 		return nil, err
@@ -284,6 +299,16 @@ func (n *Fault) Revert(ctx context.Context, req fault.Request, state fault.State
 	if st.Table != "" {
 		return n.Driver.Revert(ctx, st)
 	}
+	pst, err := proxy.DecodeState(state)
+	if err != nil {
+		return errkind.New(errkind.InvalidSpec, "%v", err)
+	}
+	if pst.Mode != "" {
+		if n.Proxy == nil {
+			return errkind.New(errkind.Refused, "action proxy: this worker runs no proxy driver")
+		}
+		return n.Proxy.Revert(ctx, pst)
+	}
 	s, err := specOf(req.Fault)
 	if err != nil {
 		return err
@@ -295,7 +320,46 @@ func (n *Fault) Revert(ctx context.Context, req fault.Request, state fault.State
 	if err != nil {
 		return err
 	}
+	if spec.Action == Proxy {
+		ps, err := n.proxySpec(spec)
+		if err != nil {
+			return err
+		}
+		return n.Proxy.RevertInjection(ctx, ps, runKey(req.Run), req.Fault.Name, req.Injection)
+	}
 	return n.Driver.RevertInjection(ctx, spec, runKey(req.Run), req.Fault.Name, req.Injection)
+}
+
+// proxySpec is the proxy driver's spec for a target's spec: the block,
+// acting in the target's namespace.
+func (n *Fault) proxySpec(spec Spec) (proxy.Spec, error) {
+	if n.Proxy == nil {
+		return proxy.Spec{}, errkind.New(errkind.Refused, "action proxy: this worker runs no proxy driver")
+	}
+	if spec.Proxy == nil {
+		return proxy.Spec{}, errkind.New(errkind.InvalidSpec, "proxy: required for action proxy")
+	}
+	ps := *spec.Proxy
+	ps.Namespace, ps.PID = spec.Namespace, spec.PID
+	if ps.Mode == proxy.Named {
+		ps.Namespace, ps.PID = "", 0
+	}
+	ps.AllowSelfCut = ps.AllowSelfCut || spec.AllowSelfCut
+	return ps, nil
+}
+
+// injectProxy injects an action proxy fault through the proxy driver.
+func (n *Fault) injectProxy(ctx context.Context, req fault.Request, spec Spec) (fault.State, error) {
+	ps, err := n.proxySpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	st, err := n.Proxy.Inject(ctx, runKey(req.Run), req.Fault.Name, req.Injection, ps)
+	if st.Mode == "" {
+		return nil, err
+	}
+	enc, encErr := proxy.EncodeState(st)
+	return enc, errors.Join(err, encErr)
 }
 
 // Leftovers lists the Tempest tables of every namespace of the host, with
@@ -318,6 +382,25 @@ func (n *Fault) Leftovers(ctx context.Context) ([]fault.Leftover, error) {
 				return n.Driver.Revert(ctx, st)
 			},
 		})
+	}
+	if n.Proxy != nil {
+		found, err := n.Proxy.LeftoversEverywhere(ctx)
+		if err != nil {
+			return out, err
+		}
+		for _, l := range found {
+			if l.Run == "" {
+				continue // no run claims it
+			}
+			st := l.State()
+			out = append(out, fault.Leftover{
+				Run:  parseRunKey(l.Run),
+				What: fmt.Sprintf("%s (fault %q, injection %d)", l, l.Marker.Fault, l.Marker.Injection),
+				Remove: func(ctx context.Context) error {
+					return n.Proxy.Revert(ctx, st)
+				},
+			})
+		}
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault/network/bitrate"
+	"github.com/tempest-chaos/tempest/fault/network/proxy"
 )
 
 // Action is what a network fault does to the packets it matches.
@@ -22,6 +23,11 @@ const (
 	Loss Action = "loss"
 	// Bandwidth drops (nftables) or queues (tbf) matched traffic over Rate.
 	Bandwidth Action = "bandwidth"
+	// Proxy puts Toxiproxy toxics (latency with jitter, bandwidth,
+	// timeout, reset_peer, slow_close, limit_data, down) on the TCP
+	// connections to one dependency, as the Proxy block says (package
+	// fault/network/proxy).
+	Proxy Action = "proxy"
 )
 
 // Direction says which packets, relative to the namespace, are matched.
@@ -77,7 +83,7 @@ type Endpoint struct {
 // the remote end's), so {destination: {cidrs: [db], ports: [5432]}}
 // with direction both drops the requests to the database and its replies.
 type Spec struct {
-	// Action is partition, loss or bandwidth (required).
+	// Action is partition, loss, bandwidth or proxy (required).
 	Action Action `json:"action"`
 	// Direction is ingress, egress or both (default both; egress for the
 	// tbf shaper, the only direction it can shape).
@@ -113,9 +119,21 @@ type Spec struct {
 	// every distinct namespace of the matching processes is a target.
 	// At most one of namespace, pid and process is set.
 	Process *experiment.ProcessSelector `json:"process,omitempty"`
+	// Proxy is the toxics and where they act, for action proxy: a
+	// transparent proxy of the target namespace's connections to a
+	// dependency (the default), or a named proxy of a Toxiproxy server.
+	Proxy *proxy.Spec `json:"proxy,omitempty"`
 	// AllowSelfCut lets a partition or loss match the worker's own
-	// traffic to Temporal (refused otherwise).
+	// traffic to Temporal, or a transparent proxy take it (refused
+	// otherwise).
 	AllowSelfCut bool `json:"allowSelfCut,omitempty"`
+}
+
+// ApplyDefaults fills in the proxy block's defaults (experiment.BlockDefaulter).
+func (s *Spec) ApplyDefaults() {
+	if s.Proxy != nil {
+		s.Proxy.ApplyDefaults()
+	}
 }
 
 // maxRules bounds the rules one fault adds (the product of its CIDR,
@@ -159,10 +177,15 @@ func (s Spec) compile() (compiled, error) {
 
 	switch s.Action {
 	case Partition, Loss, Bandwidth:
+	case Proxy:
+		errs = append(errs, s.checkProxy()...)
 	case "":
-		bad("action", "required: partition, loss or bandwidth")
+		bad("action", "required: partition, loss, bandwidth or proxy")
 	default:
-		bad("action", "%q is not partition, loss or bandwidth", s.Action)
+		bad("action", "%q is not partition, loss, bandwidth or proxy", s.Action)
+	}
+	if s.Proxy != nil && s.Action != Proxy {
+		bad("proxy", "only for action proxy")
 	}
 
 	if s.Action == Loss {
@@ -351,4 +374,42 @@ func parseRate(s string) (uint64, error) {
 
 func validIfName(s string) bool {
 	return len(s) >= 1 && len(s) <= 15 && s != "." && s != ".." && !strings.ContainsAny(s, "/: \t\n\x00")
+}
+
+// checkProxy checks a spec of action proxy: the block's own problems at
+// "proxy.<field>", the target fields as for every action, and none of
+// the packet filters, which the proxy does not take.
+func (s Spec) checkProxy() []error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if s.Proxy == nil {
+		bad("proxy", "required for action proxy: the dependency (or named proxy) and its toxics")
+	} else {
+		// The target namespace is this block's namespace, pid or
+		// process, checked below as for every action.
+		p := *s.Proxy
+		if err := p.Check(); err != nil {
+			list := []error{err}
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				list = j.Unwrap()
+			}
+			for _, e := range list {
+				errs = append(errs, fmt.Errorf("proxy.%w", e))
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"direction", s.Direction != ""}, {"protocol", s.Protocol != ""}, {"interface", s.Interface != ""},
+		{"destination", len(s.Destination.CIDRs)+len(s.Destination.Ports) > 0}, {"source", len(s.Source.CIDRs)+len(s.Source.Ports) > 0},
+	} {
+		if f.set {
+			bad(f.name, "not for action proxy (its dependency and toxics are in proxy)")
+		}
+	}
+	return errs
 }
