@@ -29,4 +29,8 @@
 // VerdictErrorType error whose details are the Result (ResultOf reads it),
 // so the Temporal UI lists it as failed. The verdict is also the search
 // attribute TempestVerdict.
+//
+// CampaignWorkflow (campaign_workflow.go) runs a campaign's experiments
+// as child ExperimentWorkflows, in steps, with approval gates and guards;
+// its history is bounded by continue-as-new.
 package workflows
