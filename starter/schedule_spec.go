@@ -364,7 +364,8 @@ func dateWindow(expr string) ([]client.ScheduleCalendarSpec, error) {
 }
 
 // CalendarString writes cal as a calendar expression ParseCalendar reads
-// back (fields matching everything left out, except 0-valued ones).
+// back: at=HH:MM for one time of day, and the fields a calendar leaves
+// out (second, minute or hour 0; any day, month, weekday) left out.
 func CalendarString(cal client.ScheduleCalendarSpec) string {
 	return calendarString(cal, false)
 }
@@ -380,13 +381,34 @@ func SkipString(cal client.ScheduleCalendarSpec) string {
 
 func calendarString(cal client.ScheduleCalendarSpec, skip bool) string {
 	var parts []string
+	single := func(r []client.ScheduleRange) (int, bool) {
+		if len(r) == 0 {
+			return 0, !skip // unset: 0 in a calendar
+		}
+		return r[0].Start, len(r) == 1 && max(r[0].End, r[0].Start) == r[0].Start
+	}
+	h, okH := single(cal.Hour)
+	m, okM := single(cal.Minute)
+	sec, okS := single(cal.Second)
+	at := okH && okM && okS
+	if at {
+		clock := fmt.Sprintf("at=%02d:%02d", h, m)
+		if sec != 0 {
+			clock += fmt.Sprintf(":%02d", sec)
+		}
+		parts = append(parts, clock)
+	}
 	for _, f := range calendarFields {
+		if at && (f.key == "second" || f.key == "minute" || f.key == "hour") {
+			continue
+		}
 		ranges := *f.get(&cal)
 		if len(ranges) == 0 {
-			if !skip && (f.key == "second" || f.key == "minute" || f.key == "hour") {
-				parts = append(parts, f.key+"=0")
-			}
 			continue
+		}
+		clockField := f.key == "second" || f.key == "minute" || f.key == "hour"
+		if v, ok := single(ranges); !skip && clockField && ok && v == 0 {
+			continue // 0 is what a calendar leaves out
 		}
 		var vals []string
 		for _, r := range ranges {
@@ -394,6 +416,8 @@ func calendarString(cal client.ScheduleCalendarSpec, skip bool) string {
 			switch {
 			case r.Start == f.lo && end == f.hi && step == 1:
 				vals = append(vals, "*")
+			case r.Start == f.lo && end == f.hi:
+				vals = append(vals, "*/"+strconv.Itoa(step))
 			case r.Start == end:
 				vals = append(vals, f.name(r.Start))
 			default:
@@ -404,7 +428,7 @@ func calendarString(cal client.ScheduleCalendarSpec, skip bool) string {
 				vals = append(vals, v)
 			}
 		}
-		if len(vals) == 1 && vals[0] == "*" && (skip || (f.key != "second" && f.key != "minute" && f.key != "hour")) {
+		if len(vals) == 1 && vals[0] == "*" && (skip || !clockField) {
 			continue
 		}
 		parts = append(parts, f.key+"="+strings.Join(vals, ","))
