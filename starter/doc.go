@@ -15,6 +15,11 @@
 // describes, pauses, triggers, backfills, updates and deletes it; see
 // examples/schedules.
 //
+// StartCampaign starts a campaign (experiment.LoadCampaign reads one with
+// its experiment files); the Campaign handle approves, skips, pauses,
+// resumes, notes, aborts and reads its status and final result. See
+// examples/campaigns/go.
+//
 // Build c with package temporalconn (s.Dial) to connect like the CLI and
 // the workers: TLS, API key, and the payload codec, without which a run
 // written encrypted cannot be read (its errors name the key ID needed).
