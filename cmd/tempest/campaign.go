@@ -61,6 +61,14 @@ func runCampaign(ctx context.Context, g *globalFlags, f *runFlags, path string, 
 	if err != nil {
 		return err
 	}
+	if f.dryRun {
+		// Every experiment resolves its targets and touches nothing.
+		for i := range camp.Spec.Steps {
+			for _, e := range camp.Spec.Steps[i].Experiments() {
+				e.Inline.Spec.Safety.DryRun = true
+			}
+		}
+	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
