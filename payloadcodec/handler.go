@@ -70,6 +70,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 		w.Header().Set("Access-Control-Allow-Headers", corsAllowedHeaders)
 		w.Header().Set("Access-Control-Max-Age", "600")
+		// A UI served from the internet calling a codec on this machine
+		// (Chrome's Private Network Access).
+		if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
+			w.Header().Set("Access-Control-Allow-Private-Network", "true")
+		}
 		w.WriteHeader(http.StatusNoContent)
 		return
 	case http.MethodPost:

@@ -95,6 +95,21 @@ func TestHandlerCORS(t *testing.T) {
 		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") {
 		t.Fatalf("preflight from the UI: %d %v", resp.StatusCode, resp.Header)
 	}
+	if resp.Header.Get("Access-Control-Allow-Private-Network") != "" {
+		t.Errorf("private network allowed without being asked: %v", resp.Header)
+	}
+	req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/decode", nil)
+	req.Header.Set("Origin", uiOrigin)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Private-Network", "true")
+	pna, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pna.Body.Close()
+	if pna.Header.Get("Access-Control-Allow-Private-Network") != "true" {
+		t.Errorf("private network preflight: %d %v", pna.StatusCode, pna.Header)
+	}
 	resp = preflight("http://evil.example")
 	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("preflight from another origin: %d %v", resp.StatusCode, resp.Header)
