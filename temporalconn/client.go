@@ -94,7 +94,8 @@ func (s *Settings) diagnoseTLS(ctx context.Context, addr string) error {
 			cfg.ServerName = host
 		}
 	}
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	// The dial may have used up ctx's time: the diagnosis has its own.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	conn, err := (&tls.Dialer{Config: cfg}).DialContext(dctx, "tcp", addr)
 	if err != nil {
