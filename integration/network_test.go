@@ -3,11 +3,11 @@ package integration
 import (
 	"fmt"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/fault"
 	"github.com/tempest-chaos/tempest/fault/network"
 )
 
@@ -50,18 +50,21 @@ spec:
 %s`, hold, tg.port, tg.addr, tg.addr, during)
 }
 
-// hostTables lists the Tempest nftables tables in this host's namespace.
-func hostTables(t *testing.T) []string {
+// leftBy lists what the network kind finds left behind by run (kernel
+// tables and proxy redirects in every namespace of this host).
+func leftBy(t *testing.T, runID string) []string {
 	t.Helper()
-	left, err := (&network.Driver{}).Leftovers(t.Context(), network.Target{})
+	left, err := network.Kind.New(fault.Env{}).(fault.Sweeper).Leftovers(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	var out []string
 	for _, l := range left {
-		names = append(names, l.Table+" "+l.Marker.Run)
+		if l.Run.RunID == runID {
+			out = append(out, l.What)
+		}
 	}
-	return names
+	return out
 }
 
 // A network partition through the whole engine: the target's port is cut
@@ -110,10 +113,8 @@ func TestNetworkPartitionExperiment(t *testing.T) {
 		t.Fatalf("fault %+v, want 1 injection and 1 revert", f)
 	}
 	waitServing(t, tg.addr, 10*time.Second)
-	for _, tb := range hostTables(t) {
-		if strings.HasSuffix(tb, "/"+runID) {
-			t.Fatalf("table left behind by the run: %s", tb)
-		}
+	if left := leftBy(t, runID); len(left) > 0 {
+		t.Fatalf("left behind by the run: %v", left)
 	}
 }
 
