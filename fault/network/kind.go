@@ -66,6 +66,29 @@ func (s *Spec) Validate(path string) []experiment.FieldError {
 func (s *Spec) Summary() string {
 	var b strings.Builder
 	b.WriteString(string(s.Action))
+	if s.Action == Proxy && s.Proxy != nil {
+		p := s.Proxy
+		if p.Mode == proxy.Named {
+			fmt.Fprintf(&b, " %s on %s", p.Proxy, p.Server)
+		} else {
+			fmt.Fprintf(&b, " to %s", p.Dependency)
+		}
+		for _, t := range p.Toxics {
+			fmt.Fprintf(&b, ", %s", t.Type)
+			switch {
+			case t.Latency > 0:
+				fmt.Fprintf(&b, " %s", t.Latency)
+				if t.Jitter > 0 {
+					fmt.Fprintf(&b, "±%s", t.Jitter)
+				}
+			case t.Rate != "":
+				fmt.Fprintf(&b, " %s", t.Rate)
+			case t.Timeout > 0:
+				fmt.Fprintf(&b, " after %s", t.Timeout)
+			}
+		}
+		return b.String()
+	}
 	switch s.Action {
 	case Loss:
 		fmt.Fprintf(&b, " %g%%", s.Percent)
