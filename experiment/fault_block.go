@@ -43,7 +43,7 @@ func FieldErrorf(path, format string, args ...any) FieldError {
 
 // Field and Index build field paths: Field("spec.faults[0].network",
 // "rate") and Index("...cidrs", 1).
-func Field(path, name string) string { return field(path, name) }
+func Field(path, name string) string  { return field(path, name) }
 func Index(path string, i int) string { return index(path, i) }
 
 // registeredBlock is one registered fault block kind.
