@@ -67,7 +67,7 @@ func newRootCommand() *cobra.Command {
 	pf.StringVar(&g.address, "address", os.Getenv("TEMPORAL_ADDRESS"), "Temporal frontend host:port (default $TEMPORAL_ADDRESS; empty: a tempest dev on 127.0.0.1:7233, or for run an embedded server)")
 	pf.StringVar(&g.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", "default"), "Temporal namespace")
 	pf.StringVar(&g.taskQueue, "task-queue", workflows.DefaultTaskQueue, "task queue of the Tempest workers")
-	addConnectionFlags(pf, &g.conn)
+	addConnectionFlags(root, &g.conn)
 
 	run, dev, worker := newRunCommand(g), newDevCommand(g), newWorkerCommand(g)
 	for _, cmd := range []*cobra.Command{run, dev} {

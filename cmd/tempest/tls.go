@@ -5,7 +5,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
 	"github.com/tempest-chaos/tempest/temporalconn"
 )
@@ -14,7 +14,8 @@ import (
 // (package temporalconn) to every command: TLS and mTLS, an API key, and
 // the payload codec's keys. Loaded by connect, so a bad one fails before
 // anything dials or starts.
-func addConnectionFlags(fs *pflag.FlagSet, o *temporalconn.Options) {
+func addConnectionFlags(root *cobra.Command, o *temporalconn.Options) {
+	fs := root.PersistentFlags()
 	tlsOn, _ := strconv.ParseBool(os.Getenv(tlsEnv)) // loadConnection rejects a bad value
 	fs.BoolVar(&o.TLS, temporalconn.FlagTLS, tlsOn, "connect to Temporal over TLS, trusting the system's roots unless --tls-ca is set (default $TEMPEST_TLS; the other --tls-* flags and --api-key imply it)")
 	fs.StringVar(&o.TLSCert, temporalconn.FlagTLSCert, os.Getenv("TEMPEST_TLS_CERT"), "PEM client certificate for a Temporal server that requires mTLS (default $TEMPEST_TLS_CERT; needs --tls-key)")
