@@ -2,9 +2,11 @@ package fault
 
 import (
 	"context"
+	"reflect"
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
 )
 
@@ -86,4 +88,15 @@ func RegisterKinds(reg *Registry, env Env, kinds []Kind) {
 		}
 		reg.Register(k.Name(), scoped{Fault: impl, scope: k.Scope})
 	}
+}
+
+// BlockOf returns f's kind block as B, the kind's block type (*Spec): an
+// InvalidSpec error when f holds none or another kind's.
+func BlockOf[B experiment.FaultBlock](f experiment.Fault) (B, error) {
+	b, ok := f.Block.(B)
+	if !ok || reflect.ValueOf(b).IsNil() {
+		var zero B
+		return zero, errkind.New(errkind.InvalidSpec, "fault %q: no %s block", f.Name, zero.FaultKind())
+	}
+	return b, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
 )
@@ -21,14 +20,8 @@ var (
 	_ fault.Sweeper = (*Driver)(nil)
 )
 
-// specOf returns the diskFill block of f.
-func specOf(f experiment.Fault) (*Spec, error) {
-	s, ok := f.Block.(*Spec)
-	if !ok || s == nil {
-		return nil, errkind.New(errkind.InvalidSpec, "fault %q: diskFill: block missing", f.Name)
-	}
-	return s, nil
-}
+// specOf returns the kind's block of f.
+func specOf(f experiment.Fault) (*Spec, error) { return fault.BlockOf[*Spec](f) }
 
 // Targets returns the one target of f: its directory.
 func (d *Driver) Targets(_ context.Context, f experiment.Fault) ([]experiment.Target, error) {

@@ -150,13 +150,8 @@ var (
 	_ fault.Sweeper = (*Fault)(nil)
 )
 
-func specOf(f experiment.Fault) (*Spec, error) {
-	s, ok := f.Block.(*Spec)
-	if !ok || s == nil {
-		return nil, errkind.New(errkind.InvalidSpec, "fault %q is not a network fault", f.Name)
-	}
-	return s, nil
-}
+// specOf returns the kind's block of f.
+func specOf(f experiment.Fault) (*Spec, error) { return fault.BlockOf[*Spec](f) }
 
 // Targets returns the namespace the spec names: a named one, a pid's,
 // those of the processes Process selects (each distinct namespace

@@ -3,7 +3,6 @@ package stress
 import (
 	"context"
 
-	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
 )
@@ -20,14 +19,8 @@ var (
 	_ fault.Sweeper = (*Driver)(nil)
 )
 
-// specOf returns the stress block of f.
-func specOf(f experiment.Fault) (*Spec, error) {
-	s, ok := f.Block.(*Spec)
-	if !ok || s == nil {
-		return nil, errkind.New(errkind.InvalidSpec, "fault %q: stress: block missing", f.Name)
-	}
-	return s, nil
-}
+// specOf returns the kind's block of f.
+func specOf(f experiment.Fault) (*Spec, error) { return fault.BlockOf[*Spec](f) }
 
 // Targets returns the host, or the processes the selector matches.
 func (d *Driver) Targets(ctx context.Context, f experiment.Fault) ([]experiment.Target, error) {
