@@ -5,9 +5,8 @@ import (
 	"math"
 	"path/filepath"
 
-	"k8s.io/apimachinery/pkg/api/resource"
-
 	"github.com/tempest-chaos/tempest/experiment"
+	"github.com/tempest-chaos/tempest/fault/bytesize"
 )
 
 // Name is the fault kind of this package, also its block's key in a spec.
@@ -72,18 +71,5 @@ func (s *Spec) Summary() string {
 	return fmt.Sprintf("fill to %g%%", s.Percent)
 }
 
-// parseBytes parses a size; it must be a positive whole number of bytes.
-func parseBytes(s string) (int64, error) {
-	q, err := resource.ParseQuantity(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a size (bytes, or a number with a unit such as 512Mi, 2Gi, 500M)", s)
-	}
-	n, ok := q.AsInt64()
-	switch {
-	case !ok || q.Cmp(*resource.NewQuantity(n, resource.BinarySI)) != 0:
-		return 0, fmt.Errorf("%q is not a whole number of bytes (at most 8Ei)", s)
-	case n <= 0:
-		return 0, fmt.Errorf("%q must be more than 0", s)
-	}
-	return n, nil
-}
+// parseBytes parses a size (package bytesize).
+func parseBytes(s string) (int64, error) { return bytesize.Parse(s) }

@@ -25,7 +25,7 @@ func TestValidate(t *testing.T) {
 		{"memory empty", Spec{Memory: &Memory{}}, "spec.faults[0].stress.memory: set bytes or percent"},
 		{"memory both", Spec{Memory: &Memory{Bytes: "1Gi", Percent: 10}}, "spec.faults[0].stress.memory.percent: set bytes or percent, not both"},
 		{"memory bytes 0", Spec{Memory: &Memory{Bytes: "0"}}, `spec.faults[0].stress.memory.bytes: "0" must be more than 0`},
-		{"memory bytes not a size", Spec{Memory: &Memory{Bytes: "much"}}, `spec.faults[0].stress.memory.bytes: "much" is not a size (bytes, or a number with a unit such as 256Mi, 1Gi, 500M)`},
+		{"memory bytes not a size", Spec{Memory: &Memory{Bytes: "much"}}, `spec.faults[0].stress.memory.bytes: "much" is not a size (bytes, or a number with a unit such as 512Mi, 2Gi, 500M)`},
 		{"memory percent over 100", Spec{Memory: &Memory{Percent: 120}}, "spec.faults[0].stress.memory.percent: 120 is not more than 0 and at most 100"},
 		{"memory percent over the ceiling", Spec{Memory: &Memory{Percent: 95}}, "spec.faults[0].stress.memory.percent: 95 is over the memory ceiling: at most 90% of the host's memory may be held (at least 10% stays free)"},
 		{"selector empty", Spec{CPU: &CPU{}, Selector: &experiment.ProcessSelector{}}, "spec.faults[0].stress.selector: set exactly one of pidFile, name, port (0 set)"},
