@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -14,13 +15,11 @@ import (
 )
 
 // generate returns the spec reference in Markdown. srcDir is package
-// experiment's directory, whose doc comments describe the fields;
-// schemaFile is the JSON Schema, whose rules say what values are allowed.
+// experiment's directory, whose doc comments describe the fields (those
+// of the registered fault kinds are read from their packages' directories,
+// found relative to it); schemaFile is the JSON Schema, whose rules say
+// what values are allowed.
 func generate(srcDir, schemaFile string) ([]byte, error) {
-	docs, err := readComments(srcDir)
-	if err != nil {
-		return nil, err
-	}
 	data, err := os.ReadFile(schemaFile)
 	if err != nil {
 		return nil, fmt.Errorf("read the schema: %w", err)
@@ -31,21 +30,46 @@ func generate(srcDir, schemaFile string) ([]byte, error) {
 	if err := json.Unmarshal(data, &schema); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", schemaFile, err)
 	}
-	g := &gen{docs: docs, defs: schema.Defs, paths: map[reflect.Type][]string{},
-		defaults: defaults(), enums: experiment.EnumValues()}
+	g := &gen{docs: map[string]*comments{}, defs: schema.Defs, paths: map[reflect.Type][]string{},
+		defaults: defaults(), enums: maps.Clone(experiment.EnumValues())}
 	g.walk(reflect.TypeFor[experiment.Experiment](), "", map[reflect.Type]bool{})
+	g.kindEnums()
+	sections := map[string]reflect.Type{}
 	for _, t := range g.order {
-		def := g.defs[t.Name()]
-		if def == nil {
-			return nil, fmt.Errorf("type %s has no definition in %s: run `go run ./cmd/schemagen` first", t.Name(), schemaFile)
+		name := sectionName(t)
+		if other, clash := sections[name]; clash {
+			return nil, fmt.Errorf("types %s and %s would both have the section %s", other, t, name)
 		}
-		for _, f := range fields(t) {
+		sections[name] = t
+		def := g.defs[name]
+		if def == nil {
+			return nil, fmt.Errorf("type %s has no definition %s in %s: run `go run ./cmd/schemagen` first", t, name, schemaFile)
+		}
+		for _, f := range specFields(t) {
 			if asNode(def["properties"])[f.json] == nil {
-				return nil, fmt.Errorf("%s.%s has no property in %s: run `go run ./cmd/schemagen` first", t.Name(), f.json, schemaFile)
+				return nil, fmt.Errorf("%s.%s has no property in %s: run `go run ./cmd/schemagen` first", name, f.json, schemaFile)
 			}
 		}
-		if _, ok := docs.fields[t.Name()]; !ok {
-			return nil, fmt.Errorf("type %s not found in the source in %s", t.Name(), srcDir)
+	}
+	// The doc comments of every package that declares a documented type
+	// or enum.
+	pkgs := map[string]bool{experimentPackage: true}
+	for _, t := range g.order {
+		pkgs[t.PkgPath()] = true
+	}
+	for t := range g.enums {
+		if inModule(t.PkgPath()) {
+			pkgs[t.PkgPath()] = true
+		}
+	}
+	for _, pkg := range slices.Sorted(maps.Keys(pkgs)) {
+		if g.docs[pkg], err = readComments(packageDir(srcDir, pkg)); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range g.order {
+		if _, ok := g.comments(t).fields[t.Name()]; !ok {
+			return nil, fmt.Errorf("type %s not found in the source in %s", t, packageDir(srcDir, t.PkgPath()))
 		}
 	}
 	g.header()
@@ -57,8 +81,10 @@ func generate(srcDir, schemaFile string) ([]byte, error) {
 
 // gen writes the reference.
 type gen struct {
-	docs     *comments
-	defs     map[string]node
+	// docs holds the doc comments of each package, by import path.
+	docs map[string]*comments
+	defs map[string]node
+	// defaults holds the defaults by section name and JSON field name.
 	defaults map[string]map[string]string
 	enums    map[reflect.Type][]string
 	// order lists the struct types of a document, depth first in field
@@ -80,7 +106,7 @@ func (g *gen) walk(t reflect.Type, path string, visiting map[reflect.Type]bool) 
 	g.paths[t] = append(g.paths[t], path)
 	visiting[t] = true
 	defer delete(visiting, t)
-	for _, f := range fields(t) {
+	for _, f := range specFields(t) {
 		p := f.json
 		if path != "" {
 			p = path + "." + f.json
@@ -121,23 +147,45 @@ func fields(t reflect.Type) []field {
 	return out
 }
 
-// structOf is the struct type of package experiment that t holds, or nil.
+// structOf is the spec struct type (of package experiment or of a
+// registered kind's package) that t holds, or nil.
 func structOf(t reflect.Type) reflect.Type {
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
 		t = t.Elem()
 	}
-	if t.Kind() != reflect.Struct || t.PkgPath() != reflect.TypeFor[experiment.Experiment]().PkgPath() {
+	if t.Kind() != reflect.Struct || !inModule(t.PkgPath()) {
 		return nil
 	}
 	return t
+}
+
+// comments are the doc comments of t's package.
+func (g *gen) comments(t reflect.Type) *comments {
+	if c := g.docs[t.PkgPath()]; c != nil {
+		return c
+	}
+	return &comments{}
+}
+
+// typeDoc is t's doc comment, naming t by its section where the comment
+// starts with its Go name ("Spec is one network fault" in section
+// NetworkSpec reads "NetworkSpec is one network fault").
+func (g *gen) typeDoc(t reflect.Type) string {
+	doc := g.comments(t).types[t.Name()]
+	if name := sectionName(t); name != t.Name() {
+		if rest, ok := strings.CutPrefix(doc, t.Name()+" "); ok {
+			doc = name + " " + rest
+		}
+	}
+	return doc
 }
 
 func (g *gen) printf(format string, args ...any) { fmt.Fprintf(&g.out, format, args...) }
 
 func (g *gen) header() {
 	g.printf("# Experiment spec reference\n\n")
-	g.printf("<!-- Generated by `go run ./cmd/specdoc` from package experiment (types, doc comments, defaults)\n")
-	g.printf("     and schema/experiment.schema.json (value rules). Do not edit by hand. -->\n\n")
+	g.printf("<!-- Generated by `go run ./cmd/specdoc` from package experiment and the fault kinds' packages (types,\n")
+	g.printf("     doc comments, defaults) and schema/experiment.schema.json (value rules). Do not edit by hand. -->\n\n")
 	g.printf("An experiment is a YAML or JSON document (`kind: Experiment`). This page lists every type it holds,\n")
 	g.printf("each field with its type, whether it is required or its default, the values it accepts and its\n")
 	g.printf("description. It is generated from the Go types of package `experiment`, their doc comments,\n")
@@ -146,6 +194,11 @@ func (g *gen) header() {
 	g.printf("`tempest validate` checks on one value or one object; what spans several values (unique fault and\n")
 	g.printf("probe names, a probe's `faults` naming faults of the spec, durations compared or added up, the plan\n")
 	g.printf("within `safety.maxDuration`) only `tempest validate` checks: see [Experiments](../README.md#experiments).\n\n")
+	if kinds := registeredKinds(); len(kinds) > 0 {
+		g.printf("The fault kinds that live in their own packages (%s, listed in package `kinds`) are\n", strings.Join(kinds, ", "))
+		g.printf("documented the same way, from their block types, doc comments and `ApplyDefaults`; the sections of\n")
+		g.printf("their types are named as the schema names their definitions, after their package (`%s`).\n\n", kindExample())
+	}
 	g.printf("## Value types\n\n")
 	g.printf("- **duration**: a string with its unit, as Go's `time.ParseDuration` reads it: `\"15s\"`, `\"1m30s\"`,\n")
 	g.printf("  `\"500ms\"` (units `ns`, `us`, `ms`, `s`, `m`, `h`). A bare number is refused.\n")
@@ -158,7 +211,7 @@ func (g *gen) header() {
 	g.printf("  environment before it is decoded (see [Parameters](../README.md#experiments)).\n\n")
 	g.printf("## Types\n\n")
 	for _, t := range g.order {
-		g.printf("- [%s](#%s) at %s\n", t.Name(), anchor(t.Name()), g.where(t, 1))
+		g.printf("- [%s](#%s) at %s\n", sectionName(t), anchor(sectionName(t)), g.where(t, 1))
 	}
 	g.printf("\n")
 }
@@ -180,9 +233,10 @@ func (g *gen) where(t reflect.Type, limit int) string {
 }
 
 func (g *gen) section(t reflect.Type) {
-	def := g.defs[t.Name()]
-	g.printf("## %s\n\n", t.Name())
-	if doc := g.docs.types[t.Name()]; doc != "" {
+	name := sectionName(t)
+	def := g.defs[name]
+	g.printf("## %s\n\n", name)
+	if doc := g.typeDoc(t); doc != "" {
 		g.printf("%s\n\n", paragraphs(doc))
 	}
 	g.printf("At %s.\n\n", g.where(t, 0))
@@ -191,18 +245,18 @@ func (g *gen) section(t reflect.Type) {
 	required := strings0(def["required"])
 	props := asNode(def["properties"])
 	var enumNotes []string
-	for _, f := range fields(t) {
+	for _, f := range specFields(t) {
 		need := "optional"
 		if slices.Contains(required, f.json) {
 			need = "**required**"
-		} else if d, ok := g.defaults[t.Name()][f.json]; ok {
+		} else if d, ok := g.defaults[name][f.json]; ok {
 			need = "default " + code(d)
 		}
-		desc := g.docs.fields[t.Name()][f.Name]
+		desc := g.comments(t).fields[t.Name()][f.Name]
 		if desc == "" {
 			// A kind block: its type says what it is.
 			if st := structOf(f.Type); st != nil {
-				desc = firstSentence(g.docs.types[st.Name()])
+				desc = firstSentence(g.typeDoc(st))
 			}
 		}
 		g.printf("| %s | %s | %s | %s | %s |\n", cell(code(f.json)), cell(g.typeName(f.Type)), cell(need),
@@ -250,7 +304,7 @@ func (g *gen) enumNote(f field) string {
 	if g.enums[t] == nil {
 		return ""
 	}
-	values := g.docs.values[t.Name()]
+	values := g.comments(t).values[t.Name()]
 	var lines []string
 	for _, v := range values {
 		if v.doc == "" {
@@ -285,7 +339,7 @@ func (g *gen) typeName(t reflect.Type) string {
 	case reflect.Map:
 		return "map of " + g.typeName(t.Key()) + " to " + g.typeName(t.Elem())
 	case reflect.Struct:
-		return fmt.Sprintf("[%s](#%s)", t.Name(), anchor(t.Name()))
+		return fmt.Sprintf("[%s](#%s)", sectionName(t), anchor(sectionName(t)))
 	case reflect.String:
 		return "string"
 	case reflect.Bool:
@@ -298,15 +352,17 @@ func (g *gen) typeName(t reflect.Type) string {
 	return t.String()
 }
 
-// defaults returns, by type name and JSON field name, the value
+// defaults returns, by section name and JSON field name, the value
 // experiment.ApplyDefaults gives each field left unset: it applies them
 // to an experiment that has every block and one element of every list
-// of blocks, and reads back what changed.
+// of blocks, and reads back what changed; then the same for the block of
+// every registered fault kind, with the block's own ApplyDefaults.
 func defaults() map[string]map[string]string {
 	e := filled(reflect.TypeFor[experiment.Experiment]()).Interface().(*experiment.Experiment)
 	experiment.ApplyDefaults(e)
 	out := map[string]map[string]string{}
 	collectDefaults(reflect.ValueOf(e).Elem(), out)
+	blockDefaults(out)
 	// A comparison's type is inferred from the value written, not a fixed
 	// default (its doc comment says how).
 	delete(out["Comparison"], "type")
@@ -361,11 +417,12 @@ func collectDefaults(v reflect.Value, out map[string]map[string]string) {
 		if fv.IsZero() {
 			continue
 		}
-		if out[t.Name()] == nil {
-			out[t.Name()] = map[string]string{}
+		name := sectionName(t)
+		if out[name] == nil {
+			out[name] = map[string]string{}
 		}
-		if _, ok := out[t.Name()][f.json]; !ok {
-			out[t.Name()][f.json] = valueText(fv)
+		if _, ok := out[name][f.json]; !ok {
+			out[name][f.json] = valueText(fv)
 		}
 	}
 }
@@ -403,13 +460,19 @@ func shortDuration(d time.Duration) string {
 
 // fieldDoc turns a doc comment into one line that starts with the JSON
 // name where the comment starts with the Go name ("Hold is how long" ->
-// "`hold` is how long"); an enum value's comment loses its constant's
-// name ("SelectOne hits one" -> "hits one").
+// "`hold` is how long", "Jitter, for latency" -> "`jitter`, for
+// latency"); an enum value's comment loses its constant's name
+// ("SelectOne hits one" -> "hits one").
 func fieldDoc(doc, goName, jsonName string) string {
 	doc = strings.Join(strings.Fields(doc), " ")
 	rest, ok := strings.CutPrefix(doc, goName+" ")
 	if !ok {
 		rest, ok = strings.CutPrefix(doc, goName+": ")
+	}
+	if !ok && jsonName != "" {
+		if rest, ok = strings.CutPrefix(doc, goName+", "); ok {
+			return "`" + jsonName + "`, " + rest
+		}
 	}
 	if !ok {
 		return doc

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/tempest-chaos/tempest/experiment"
 )
 
 // node is one schema object of the JSON Schema, as decoded.
@@ -40,7 +42,8 @@ func valueWords(s node) string {
 		parts = append(parts, r)
 	}
 	if msg == "" {
-		if p, ok := s["pattern"].(string); ok {
+		if p, ok := s["pattern"].(string); ok && p != experiment.DurationPattern {
+			// (A duration's own pattern: the type column says it.)
 			parts = append(parts, patternWords(p))
 		}
 		parts = append(parts, lengthWords(s, "minLength", "maxLength", "characters")...)
