@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,10 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-
 	"github.com/tempest-chaos/tempest/errkind"
+	"github.com/tempest-chaos/tempest/fault/network/netnstest"
 )
 
 // Addresses of the test topology: a veth pair between two namespaces
@@ -27,63 +24,13 @@ const (
 	clientIP = "10.99.0.2"
 )
 
-func requireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("needs root (network namespaces, nftables, tc); CI runs it as root")
-	}
-}
-
-var nsCounter atomic.Int64
+func requireRoot(t testing.TB) { netnstest.RequireRoot(t) }
 
 // newNetns makes a named network namespace, removed in Cleanup.
-func newNetns(t testing.TB) string {
-	t.Helper()
-	name := fmt.Sprintf("tpst-%d-%d", os.Getpid(), nsCounter.Add(1))
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	h, err := netns.NewNamed(name)
-	if err != nil {
-		t.Fatalf("new netns %s: %v", name, err)
-	}
-	_ = h.Close()
-	if err := netns.Set(orig); err != nil {
-		panic(err) // this thread is in the wrong namespace: do not let it run anything else
-	}
-	t.Cleanup(func() { _ = netns.DeleteNamed(name) })
-	return name
-}
+func newNetns(t testing.TB) string { return netnstest.New(t, "tpst") }
 
 // inNetns runs f on a thread in namespace name; sockets f makes stay there.
-func inNetns(t testing.TB, name string, f func()) {
-	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	h, err := netns.GetFromName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if err := netns.Set(h); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := netns.Set(orig); err != nil {
-			panic(err)
-		}
-	}()
-	f()
-}
+func inNetns(t testing.TB, name string, f func()) { netnstest.In(t, name, f) }
 
 // topo is a server namespace and a client namespace joined by a veth
 // pair (eth0 in each).
@@ -93,51 +40,8 @@ type topo struct {
 
 func newTopo(t testing.TB) topo {
 	t.Helper()
-	requireRoot(t)
 	tp := topo{server: newNetns(t), client: newNetns(t)}
-	sh, err := netns.GetFromName(tp.server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sh.Close()
-	ch, err := netns.GetFromName(tp.client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Close()
-	veth := &netlink.Veth{
-		LinkAttrs:     netlink.LinkAttrs{Name: "eth0", Namespace: netlink.NsFd(sh)},
-		PeerName:      "eth0",
-		PeerNamespace: netlink.NsFd(ch),
-	}
-	if err := netlink.LinkAdd(veth); err != nil {
-		t.Fatalf("veth: %v", err)
-	}
-	for _, side := range []struct {
-		ns netns.NsHandle
-		ip string
-	}{{sh, serverIP}, {ch, clientIP}} {
-		h, err := netlink.NewHandleAt(side.ns)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range []string{"lo", "eth0"} {
-			l, err := h.LinkByName(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if name == "eth0" {
-				addr, _ := netlink.ParseAddr(side.ip + "/24")
-				if err := h.AddrAdd(l, addr); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := h.LinkSetUp(l); err != nil {
-				t.Fatal(err)
-			}
-		}
-		h.Close()
-	}
+	netnstest.Pair(t, tp.server, tp.client, []string{serverIP + "/24"}, []string{clientIP + "/24"})
 	tp.awaitLink(t)
 	return tp
 }

@@ -6,21 +6,16 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 
 	"github.com/tempest-chaos/tempest/errkind"
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault/network/netnsid"
+	"github.com/tempest-chaos/tempest/fault/network/netnstest"
 )
 
 // Addresses of the test topology: a veth pair between two namespaces
@@ -33,63 +28,13 @@ const (
 )
 
 // requireRoot fails (never skips) without root: CI runs these as root.
-func requireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("needs root (network namespaces, nftables): run as root, as CI does")
-	}
-}
-
-var nsCounter atomic.Int64
+func requireRoot(t testing.TB) { netnstest.RequireRoot(t) }
 
 // newNetns makes a named network namespace, removed in Cleanup.
-func newNetns(t testing.TB) string {
-	t.Helper()
-	name := fmt.Sprintf("tpx-%d-%d", os.Getpid(), nsCounter.Add(1))
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	h, err := netns.NewNamed(name)
-	if err != nil {
-		t.Fatalf("new netns %s: %v", name, err)
-	}
-	_ = h.Close()
-	if err := netns.Set(orig); err != nil {
-		panic(err) // this thread is in the wrong namespace: do not let it run anything else
-	}
-	t.Cleanup(func() { _ = netns.DeleteNamed(name) })
-	return name
-}
+func newNetns(t testing.TB) string { return netnstest.New(t, "tpx") }
 
 // inNetns runs f on a thread in namespace name; sockets f makes stay there.
-func inNetns(t testing.TB, name string, f func()) {
-	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	h, err := netns.GetFromName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if err := netns.Set(h); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := netns.Set(orig); err != nil {
-			panic(err)
-		}
-	}()
-	f()
-}
+func inNetns(t testing.TB, name string, f func()) { netnstest.In(t, name, f) }
 
 // topo is a server namespace and a client namespace joined by a veth
 // pair (eth0 in each), loopback up in both.
@@ -99,56 +44,8 @@ type topo struct {
 
 func newTopo(t testing.TB) topo {
 	t.Helper()
-	requireRoot(t)
 	tp := topo{server: newNetns(t), client: newNetns(t)}
-	sh, err := netns.GetFromName(tp.server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sh.Close()
-	ch, err := netns.GetFromName(tp.client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Close()
-	veth := &netlink.Veth{
-		LinkAttrs:     netlink.LinkAttrs{Name: "eth0", Namespace: netlink.NsFd(sh)},
-		PeerName:      "eth0",
-		PeerNamespace: netlink.NsFd(ch),
-	}
-	if err := netlink.LinkAdd(veth); err != nil {
-		t.Fatalf("veth: %v", err)
-	}
-	for _, side := range []struct {
-		ns      netns.NsHandle
-		ip, ip6 string
-	}{{sh, serverIP, serverIP6}, {ch, clientIP, clientIP6}} {
-		h, err := netlink.NewHandleAt(side.ns)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range []string{"lo", "eth0"} {
-			l, err := h.LinkByName(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if name == "eth0" {
-				addr, _ := netlink.ParseAddr(side.ip + "/24")
-				if err := h.AddrAdd(l, addr); err != nil {
-					t.Fatal(err)
-				}
-				addr6, _ := netlink.ParseAddr(side.ip6 + "/64")
-				addr6.Flags = unix.IFA_F_NODAD // usable at once
-				if err := h.AddrAdd(l, addr6); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := h.LinkSetUp(l); err != nil {
-				t.Fatal(err)
-			}
-		}
-		h.Close()
-	}
+	netnstest.Pair(t, tp.server, tp.client, []string{serverIP + "/24", serverIP6 + "/64"}, []string{clientIP + "/24", clientIP6 + "/64"})
 	return tp
 }
 
