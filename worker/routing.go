@@ -26,11 +26,18 @@ import (
 //     selection of faults that name this host.
 //   - workflows.ClusterTaskQueue(Base, Identity.Cluster), with Kube:
 //     activities of the cluster's targets.
+//
+// Each queue that carries activities has its workflows.LongTaskQueue
+// beside it, polled with Limits.LongActivities of its own, where the
+// probe watchers and the load of the runs that record versionLongQueue
+// run; older runs still send theirs to the queue itself, whose workers
+// keep running every activity.
 type Routing struct {
 	Base     string
 	Identity activities.Identity
 	Default  bool
 	Kube     bool
+	Limits   Limits
 }
 
 // Queue is one task queue a worker polls.
@@ -38,6 +45,9 @@ type Queue struct {
 	Name       string
 	Workflows  bool
 	Activities bool
+	// Long: the queue of long activities (probe watchers, load), with
+	// Limits.LongActivities slots.
+	Long bool
 }
 
 // Queues lists what r polls.
@@ -47,27 +57,43 @@ func (r Routing) Queues() []Queue {
 		base = workflows.DefaultTaskQueue
 	}
 	qs := []Queue{{Name: base, Workflows: true, Activities: r.Default}}
+	if r.Default {
+		qs = append(qs, Queue{Name: workflows.LongTaskQueue(base), Activities: true, Long: true})
+	}
+	var routed []string
 	if r.Identity.Host != "" {
-		qs = append(qs, Queue{Name: workflows.HostTaskQueue(base, r.Identity.Host), Activities: true})
+		routed = append(routed, workflows.HostTaskQueue(base, r.Identity.Host))
 	}
 	if r.Kube && r.Identity.Cluster != "" {
-		qs = append(qs, Queue{Name: workflows.ClusterTaskQueue(base, r.Identity.Cluster), Activities: true})
+		routed = append(routed, workflows.ClusterTaskQueue(base, r.Identity.Cluster))
+	}
+	for _, q := range routed {
+		qs = append(qs, Queue{Name: q, Activities: true}, Queue{Name: workflows.LongTaskQueue(q), Activities: true, Long: true})
 	}
 	return qs
 }
 
 // StartRouted starts one SDK worker per queue of r; stop stops them all.
 func StartRouted(c client.Client, r Routing, acts *activities.Activities) (stop func(), err error) {
-	var stops []func()
-	stop = func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
-		}
+	ws, err := build(c, r, acts)
+	if err != nil {
+		return nil, err
 	}
+	w := &Worker{ws: ws}
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	return w.Stop, nil
+}
+
+// build makes (without starting) the SDK workers of r's queues.
+func build(c client.Client, r Routing, acts *activities.Activities) ([]sdkworker.Worker, error) {
+	if err := r.Limits.Validate(); err != nil {
+		return nil, err
+	}
+	var ws []sdkworker.Worker
 	for _, q := range r.Queues() {
-		opts := options()
-		opts.DisableWorkflowWorker = !q.Workflows
-		opts.LocalActivityWorkerOnly = !q.Activities
+		opts := r.Limits.options(q)
 		if q.Activities && r.Kube && r.Identity.Cluster != "" {
 			// Says which cluster this worker serves, so that starter can
 			// refuse a fault naming no cluster when the default workers
@@ -81,13 +107,9 @@ func StartRouted(c client.Client, r Routing, acts *activities.Activities) (stop 
 		if q.Activities {
 			w.RegisterActivity(acts)
 		}
-		if err := w.Start(); err != nil {
-			stop()
-			return nil, fmt.Errorf("start worker on task queue %s: %w", q.Name, err)
-		}
-		stops = append(stops, w.Stop)
+		ws = append(ws, w)
 	}
-	return stop, nil
+	return ws, nil
 }
 
 // LocalIdentity is the identity of a worker on this host: host (default:
@@ -116,6 +138,9 @@ func LocalIdentity(ctx context.Context, host, cluster string, kube kubernetes.In
 		return id, nil
 	}
 	id.Cluster = cluster
+	if id.Cluster == workflows.ReservedCluster || strings.Contains(id.Cluster, "@") {
+		return id, fmt.Errorf("--cluster %q: reserved (\"long\" and names with '@' would share a long-activity task queue)", id.Cluster)
+	}
 	if id.Cluster == "" {
 		id.Cluster = workflows.DefaultCluster
 	}

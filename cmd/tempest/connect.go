@@ -201,6 +201,9 @@ func pollersNote(ctx context.Context, c client.Client, g *globalFlags) string {
 // a pod without one, through the pod's ServiceAccount), and the watchdog
 // that reverts what ended runs left in their ledger.
 func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func(), queues []worker.Queue, err error) {
+	if err := g.limits.Validate(); err != nil {
+		return nil, nil, &exitError{code: exitErrored, err: err}
+	}
 	if g.kubeconfig != "" {
 		kc, _, err := kube.NewClient(g.kubeconfig)
 		if err != nil {

@@ -28,5 +28,5 @@ func (f *identityFlag) Set(v string) error {
 
 // routing is which task queues this process's worker polls.
 func (g *globalFlags) routing(id activities.Identity, kube bool) worker.Routing {
-	return worker.Routing{Base: g.taskQueue, Identity: id, Default: g.defaultHost, Kube: kube}
+	return worker.Routing{Base: g.taskQueue, Identity: id, Default: g.defaultHost, Kube: kube, Limits: g.limits}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tempest-chaos/tempest/temporalconn"
+	"github.com/tempest-chaos/tempest/worker"
 	"github.com/tempest-chaos/tempest/workflows"
 )
 
@@ -32,6 +33,9 @@ type globalFlags struct {
 	// defaultHost: the worker also runs the activities of the task queue
 	// itself (faults that name no host: or cluster:, probes, load).
 	defaultHost bool
+	// limits bound what the worker runs at once, per task queue
+	// (--max-concurrent-*, --pollers).
+	limits worker.Limits
 	// logLevel is the level of the embedded server's and the SDK's logs
 	// (--log-level).
 	logLevel logLevelFlag
@@ -126,6 +130,11 @@ func addWorkerFlags(cmd *cobra.Command, g *globalFlags) {
 	fs.Var(&g.cluster, "cluster", "cluster name of this process's worker (default \"default\" with a kubeconfig): it polls task queue <task-queue>@<cluster>, where faults and probes naming that cluster, and the inject and revert of every target it selected, run")
 	fs.Var(&g.host, "host", "host name of this process's worker (default: the machine's): it polls <task-queue>@host:<host>, where faults naming host: <host>, and the inject and revert of every process target it selected, run")
 	fs.BoolVar(&g.defaultHost, "default-host", true, "the worker also runs the activities of <task-queue> itself: target selection for faults that name no host: or cluster:, probes and load (set false on all but one worker per task queue when several hosts run workers)")
+	d := worker.DefaultLimits
+	fs.IntVar(&g.limits.Activities, "max-concurrent-activities", d.Activities, "short activities (target selection, inject, revert, single-shot probes) the worker runs at once, per task queue it polls")
+	fs.IntVar(&g.limits.LongActivities, "max-concurrent-long-activities", d.LongActivities, "long activities (continuous and onChaos probe watchers, load) the worker runs at once, per <queue>@long task queue it polls; they never take the short activities' slots")
+	fs.IntVar(&g.limits.WorkflowTasks, "max-concurrent-workflow-tasks", d.WorkflowTasks, "workflow tasks the worker runs at once")
+	fs.IntVar(&g.limits.Pollers, "pollers", d.Pollers, "long polls the worker keeps open per task queue for activity tasks (and for workflow tasks, at least 2)")
 }
 
 func addLogLevelFlag(cmd *cobra.Command, g *globalFlags) {

@@ -125,6 +125,8 @@ func serveWorker(ctx context.Context, c client.Client, g *globalFlags, cfg worke
 			what = "workflows and activities"
 		case q.Workflows:
 			what = "workflows"
+		case q.Long:
+			what = "long activities"
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "worker polling task queue %s (%s)\n", q.Name, what)
 	}
