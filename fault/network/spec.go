@@ -110,10 +110,11 @@ type Spec struct {
 	// arriving on (ingress) this interface; required for the tbf shaper.
 	Interface string `json:"interface,omitempty"`
 	// Namespace names a network namespace (/run/netns/NAME, as made by
-	// `ip netns add`); PID selects the one of that process. With neither,
-	// the fault acts in the worker's own network namespace (the host's).
+	// `ip netns add`). With none of namespace, pid and process, the fault
+	// acts in the worker's own network namespace (the host's).
 	Namespace string `json:"namespace,omitempty"`
-	PID       int    `json:"pid,omitempty"`
+	// PID selects the network namespace of that process.
+	PID int `json:"pid,omitempty"`
 	// Process selects the network namespace of a process on the worker's
 	// host, like the process fault's selector (pidFile, name or port);
 	// every distinct namespace of the matching processes is a target.
