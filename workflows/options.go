@@ -50,14 +50,50 @@ func withQueue(ctx workflow.Context, cluster string) workflow.Context {
 }
 
 // route is where a fault's activities run: a host's or a cluster's task
-// queue, or (both empty) the experiment's own.
-type route struct{ host, cluster string }
+// queue, or (both empty) the experiment's own; with long, that queue's
+// LongTaskQueue.
+type route struct {
+	host, cluster string
+	long          bool
+}
 
 func (rt route) apply(ctx workflow.Context) workflow.Context {
+	if rt.long {
+		return workflow.WithTaskQueue(ctx, LongTaskQueue(rt.queue(workflow.GetInfo(ctx).TaskQueueName)))
+	}
 	if rt.host != "" {
 		return workflow.WithTaskQueue(ctx, HostTaskQueue(workflow.GetInfo(ctx).TaskQueueName, rt.host))
 	}
 	return withQueue(ctx, rt.cluster)
+}
+
+// queue is the task queue of rt for a workflow on base, long aside.
+func (rt route) queue(base string) string {
+	if rt.host != "" {
+		return HostTaskQueue(base, rt.host)
+	}
+	return ClusterTaskQueue(base, rt.cluster)
+}
+
+// longSuffix ends the name of every long-activity task queue.
+const longSuffix = "@long"
+
+// LongTaskQueue is the task queue of the long activities (probe watchers,
+// load) of queue, from versionLongQueue on: "<queue>@long", for the
+// experiments' queue and for a host's or a cluster's alike. Every worker
+// polls it beside queue, with its own concurrency limit, so that hundreds
+// of running watchers never make an inject or a revert wait for a slot.
+// A cluster may therefore not be named "long".
+func LongTaskQueue(queue string) string { return queue + longSuffix }
+
+// ReservedCluster is the cluster name LongTaskQueue reserves.
+const ReservedCluster = "long"
+
+// longRoute is rt for a long activity: on LongTaskQueue from
+// versionLongQueue on, on rt's own queue before.
+func (r *run) longRoute(rt route) route {
+	rt.long = r.version >= versionLongQueue
+	return rt
 }
 
 // faultRoute is where fault f selects its targets: its host: or cluster:

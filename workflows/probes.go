@@ -69,7 +69,7 @@ func (r *run) startWatchers(ctx workflow.Context, t0, end time.Time) []*watcher 
 			in.Windows = chaosWindows(r.exp.Spec.Faults, r.plan.Faults, p.Faults, t0)
 			in.Timeline = r.timelineSource()
 		}
-		actx := summarize(longCtx(ctx, span+p.Timeout.D(), probeRoute(p)), "probe %s (%s) every %s until %s", p.Name, p.Mode, p.Interval, end.Format(time.RFC3339))
+		actx := summarize(longCtx(ctx, span+p.Timeout.D(), r.longRoute(probeRoute(p))), "probe %s (%s) every %s until %s", p.Name, p.Mode, p.Interval, end.Format(time.RFC3339))
 		ws = append(ws, &watcher{probe: p, future: workflow.ExecuteActivity(actx, a.WatchProbe, in)})
 	}
 	return ws

@@ -34,7 +34,13 @@ const (
 	// details), so the Temporal UI's list shows it failed.
 	versionVerdictFailure = 2
 
-	currentVersion = versionVerdictFailure
+	// versionLongQueue: the activities that run for the whole chaos
+	// window (probe watchers, load) go to LongTaskQueue of the queue they
+	// ran on before, so they never hold the slots of the short ones
+	// (selection, inject, revert, checks) on a worker: see worker.Limits.
+	versionLongQueue = 3
+
+	currentVersion = versionLongQueue
 )
 
 // runVersion records (or replays) the version this run follows.

@@ -100,7 +100,7 @@ func (r *run) startLoad(ctx workflow.Context, t0 time.Time) workflow.Future {
 	l := r.exp.Spec.Load
 	in := activities.LoadInput{Load: *l, StartAt: t0.Add(l.StartAfter.D()), Phases: loadPhases(r.exp.Spec, r.plan, t0), Timeline: r.timelineSource()}
 	span := l.StartAfter.D() + r.plan.LoadSpan
-	actx := summarize(longCtx(ctx, span, route{}), "load %s for %s, from %s after the chaos window opens", loadRate(l), r.plan.LoadSpan, l.StartAfter)
+	actx := summarize(longCtx(ctx, span, r.longRoute(route{})), "load %s for %s, from %s after the chaos window opens", loadRate(l), r.plan.LoadSpan, l.StartAfter)
 	return workflow.ExecuteActivity(actx, a.GenerateLoad, in)
 }
 
