@@ -9,10 +9,13 @@ pki="$state/pki"
 logs="$state/logs"
 pids="$state/pids"
 kubeconfig="$state/kubeconfig"
-etcd_client_port=42379
-etcd_peer_port=42380
-apiserver_port=46443
-controller_manager_port=46257
-scheduler_port=46259
-kwok_port=46280
+# Fixed ports below the ephemeral range (32768-60999 here): a port in it
+# can be taken at any time as the local end of some outgoing connection,
+# and then the component fails to bind (kwok did, once, on 46280).
+etcd_client_port=23379
+etcd_peer_port=23380
+apiserver_port=23443
+controller_manager_port=23257
+scheduler_port=23259
+kwok_port=23280
 fake_nodes="kwok-node-0 kwok-node-1 kwok-node-2"

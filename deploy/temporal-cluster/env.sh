@@ -1,7 +1,7 @@
 # env.sh is sourced by up.sh, down.sh and build.sh: where the PostgreSQL
 # Temporal cluster lives and which 127.0.0.1 ports it uses (none clashes
 # with the embedded server's 7233/8233, the local Kubernetes cluster's
-# 42379-46443 nor the demo's 25672+/27117). Override the directory with TEMPEST_TEMPORAL_STATE, or
+# 23257-23443 nor the demo's 25672+/27117). Override the directory with TEMPEST_TEMPORAL_STATE, or
 # TEMPEST_STATE (then $TEMPEST_STATE/temporal-cluster). All ports are below
 # the kernel's ephemeral range (32768+), so no outgoing connection holds
 # one; membership ports must be below 32768 anyway (Temporal stores them as
