@@ -62,6 +62,9 @@ func connect(ctx context.Context, g *globalFlags, withWorker bool) (*session, er
 	if notes == nil {
 		notes = io.Discard
 	}
+	if err := g.limits.Validate(); err != nil { // before anything starts
+		return nil, &exitError{code: exitErrored, err: err}
+	}
 	conn, err := loadConnection(g)
 	if err != nil {
 		return nil, &exitError{code: exitErrored, err: err}
@@ -201,9 +204,6 @@ func pollersNote(ctx context.Context, c client.Client, g *globalFlags) string {
 // a pod without one, through the pod's ServiceAccount), and the watchdog
 // that reverts what ended runs left in their ledger.
 func startWorkers(c client.Client, g *globalFlags, cfg worker.Config) (stop func(), queues []worker.Queue, err error) {
-	if err := g.limits.Validate(); err != nil {
-		return nil, nil, &exitError{code: exitErrored, err: err}
-	}
 	if g.kubeconfig != "" {
 		kc, _, err := kube.NewClient(g.kubeconfig)
 		if err != nil {
