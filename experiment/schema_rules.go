@@ -157,6 +157,7 @@ func SchemaRules() map[reflect.Type]TypeRules {
 				"interval":   nonNegative(),
 				"hold":       nonNegative(),
 				"host":       hostName(),
+				"cluster":    clusterName(),
 			},
 			Object: []*Rule{
 				when(equals[Fault]("mode", SelectCount), &Rule{Required: []string{"value"}, Properties: map[string]*Rule{"value": atLeast(1)}}),
@@ -264,6 +265,7 @@ func SchemaRules() map[reflect.Type]TypeRules {
 		reflect.TypeFor[K8sProbe](): {
 			Fields: map[string]*Rule{
 				"resource": nonEmpty(),
+				"cluster":  clusterName(),
 				"selector": {Properties: map[string]*Rule{"namespace": namespaceOrNone()}},
 				"minReady": atLeast(0),
 			},
@@ -528,6 +530,13 @@ const rateMessage = `a rate N/s, N/m, N/h or N/<duration>, such as "100/s"`
 
 func hostName() *Rule {
 	return &Rule{Pattern: "^[^" + regexp.QuoteMeta(hostForbidden) + "]*$", ErrorMessage: "a host name (no '@', '/' or spaces)"}
+}
+
+// clusterName is a cluster: name: no '@', '/' or spaces, and not
+// "long", which names the long-activity queues.
+func clusterName() *Rule {
+	return &Rule{Pattern: "^[^" + regexp.QuoteMeta(hostForbidden) + "]*$", Not: &Rule{Enum: []any{"long"}},
+		ErrorMessage: `a cluster name (no '@', '/' or spaces; not "long")`}
 }
 
 func httpURL() *Rule {

@@ -22,6 +22,7 @@ func (f *Fault) validate(path string) []FieldError {
 	errs = append(errs, checkEnum(field(path, "sequence"), f.Sequence)...)
 	errs = append(errs, validateBlocks(path, f.faultBlocks())...)
 	errs = append(errs, f.validateHost(path)...)
+	errs = append(errs, validateClusterName(field(path, "cluster"), f.Cluster)...)
 	return errs
 }
 
@@ -80,6 +81,21 @@ func (f *Fault) validateSelection(path string) []FieldError {
 		if f.Value != 0 {
 			return []FieldError{fieldErr(value, "only used with mode count or percent")}
 		}
+	}
+	return nil
+}
+
+// validateClusterName checks a cluster: name. It names a task queue
+// ("<queue>@<cluster>"), beside which workers poll "<queue>@long" for
+// long activities: "long", '@', '/' and spaces would collide or not route.
+func validateClusterName(path, name string) []FieldError {
+	switch {
+	case name == "":
+		return nil
+	case name == "long":
+		return []FieldError{fieldErr(path, "\"long\" is reserved (workers poll <queue>@long for long activities)")}
+	case strings.ContainsAny(name, hostForbidden):
+		return []FieldError{fieldErr(path, "must be a cluster name (no '@', '/' or spaces)")}
 	}
 	return nil
 }

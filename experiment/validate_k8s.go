@@ -10,6 +10,7 @@ func (k *K8sProbe) validate(path string) []FieldError {
 	clusterScoped := slices.Contains(clusterScopedResources, k.Resource)
 	errs = append(errs, k.Selector.validateRead(field(path, "selector"), k.Resource, clusterScoped)...)
 	errs = append(errs, requireEnum(field(path, "condition"), k.Condition)...)
+	errs = append(errs, validateClusterName(field(path, "cluster"), k.Cluster)...)
 	if k.MinReady < 0 {
 		errs = append(errs, fieldErr(field(path, "minReady"), "must be >= 0"))
 	}
