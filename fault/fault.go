@@ -17,6 +17,8 @@ package fault
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/registry"
@@ -58,3 +60,27 @@ type Registry = registry.Registry[experiment.FaultKind, Fault]
 
 // NewRegistry returns an empty fault registry.
 func NewRegistry() *Registry { return registry.New[experiment.FaultKind, Fault]() }
+
+// EncodeJSON stores v, a driver's record of an injection, as JSON under
+// key: a State of one key that a revert reads back with DecodeJSON.
+func EncodeJSON[T any](key string, v T) (State, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s state: %w", key, err)
+	}
+	return State{key: string(b)}, nil
+}
+
+// DecodeJSON reads back what EncodeJSON stored under key; a State
+// without key (nothing was recorded) gives the zero T.
+func DecodeJSON[T any](s map[string]string, key string) (T, error) {
+	var v T
+	raw, ok := s[key]
+	if !ok {
+		return v, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		return v, fmt.Errorf("%s state: %w", key, err)
+	}
+	return v, nil
+}

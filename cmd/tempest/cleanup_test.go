@@ -5,12 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/vishvananda/netns"
 	"go.temporal.io/sdk/client"
 
 	"github.com/tempest-chaos/tempest/activities"
@@ -18,6 +16,7 @@ import (
 	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
 	"github.com/tempest-chaos/tempest/fault/network"
+	"github.com/tempest-chaos/tempest/fault/network/netnstest"
 	"github.com/tempest-chaos/tempest/fault/process"
 	"github.com/tempest-chaos/tempest/worker"
 )
@@ -152,25 +151,7 @@ func TestCleanupInAPodUsesItsServiceAccount(t *testing.T) {
 // a running run stays.
 func TestCleanupSweepsMarkedLeftovers(t *testing.T) {
 	srv, c := devtest.Start(t)
-	ns := fmt.Sprintf("tpst-cleanup-%d", os.Getpid())
-	func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer orig.Close()
-		h, err := netns.NewNamed(ns)
-		if err != nil {
-			t.Fatalf("new netns (needs root, as CI runs): %v", err)
-		}
-		_ = h.Close()
-		if err := netns.Set(orig); err != nil {
-			panic(err)
-		}
-	}()
-	t.Cleanup(func() { _ = netns.DeleteNamed(ns) })
+	ns := netnstest.New(t, "tpst-cleanup")
 
 	impl := network.Kind.New(fault.Env{})
 	plant := func(run fault.Run) {

@@ -25,3 +25,17 @@ func Parse(s string) (int64, error) {
 	}
 	return n, nil
 }
+
+// Format prints a byte count with a binary unit: "512 B", "3.2 GiB".
+func Format(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

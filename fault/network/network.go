@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/tempest-chaos/tempest/errkind"
+	"github.com/tempest-chaos/tempest/fault"
 )
 
 // Driver injects and reverts network faults. Set its fields before first
@@ -43,27 +43,11 @@ type State struct {
 const stateKey = "network"
 
 // EncodeState returns s as a one-key string map (a fault.State).
-func EncodeState(s State) (map[string]string, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{stateKey: string(b)}, nil
-}
+func EncodeState(s State) (map[string]string, error) { return fault.EncodeJSON(stateKey, s) }
 
 // DecodeState reverses EncodeState; an empty map is the zero State,
 // whose revert does nothing.
-func DecodeState(m map[string]string) (State, error) {
-	var s State
-	raw, ok := m[stateKey]
-	if !ok {
-		return s, nil
-	}
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		return s, fmt.Errorf("network state: %w", err)
-	}
-	return s, nil
-}
+func DecodeState(m map[string]string) (State, error) { return fault.DecodeJSON[State](m, stateKey) }
 
 // Inject adds the fault spec describes for injection number injection
 // of fault faultName in run runID, and returns what it added. Injecting

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/tempest-chaos/tempest/fault/bytesize"
 )
 
 // Defaults of the memory ceiling.
@@ -66,15 +68,4 @@ func (fs procFS) meminfo() (memInfo, error) {
 }
 
 // size prints a byte count with a binary unit ("3.2 GiB").
-func size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func size(n int64) string { return bytesize.Format(n) }

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tempest-chaos/tempest/errkind"
+	"github.com/tempest-chaos/tempest/fault"
 	"github.com/tempest-chaos/tempest/fault/network/netnsid"
 )
 
@@ -94,27 +94,11 @@ type State struct {
 const stateKey = "proxy"
 
 // EncodeState returns s as a one-key string map (a fault.State).
-func EncodeState(s State) (map[string]string, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{stateKey: string(b)}, nil
-}
+func EncodeState(s State) (map[string]string, error) { return fault.EncodeJSON(stateKey, s) }
 
 // DecodeState reverses EncodeState; an empty map is the zero State,
 // whose revert does nothing.
-func DecodeState(m map[string]string) (State, error) {
-	var s State
-	raw, ok := m[stateKey]
-	if !ok {
-		return s, nil
-	}
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		return s, fmt.Errorf("proxy state: %w", err)
-	}
-	return s, nil
-}
+func DecodeState(m map[string]string) (State, error) { return fault.DecodeJSON[State](m, stateKey) }
 
 func (d *Driver) mark() uint32 {
 	if d.Mark == 0 {
