@@ -23,8 +23,11 @@ func TestUpServesBothVersionsAndCloseLeavesNothing(t *testing.T) {
 	defer cancel()
 	cfg := DefaultConfig(t.TempDir())
 	cfg.MongoAddr = "127.0.0.1:0"
-	cfg.V1.Broker.BasePort, cfg.V1.Broker.DistBasePort, cfg.V1.Broker.EPMDPort = 38672, 48672, 38369
-	cfg.V2.Broker.BasePort, cfg.V2.Broker.DistBasePort, cfg.V2.Broker.EPMDPort = 38682, 48682, 38370
+	// Ports below Linux's ephemeral range (32768-60999), so that no
+	// outgoing connection of a busy machine holds one of them when a
+	// node binds it (38672 was, once, in CI: the broker never listened).
+	cfg.V1.Broker.BasePort, cfg.V1.Broker.DistBasePort, cfg.V1.Broker.EPMDPort = 13672, 23672, 13369
+	cfg.V2.Broker.BasePort, cfg.V2.Broker.DistBasePort, cfg.V2.Broker.EPMDPort = 13682, 23682, 13370
 	for _, p := range []*Placement{&cfg.V1, &cfg.V2} {
 		p.OrderAddr, p.DeliveryAddr = "127.0.0.1:0", "127.0.0.1:0"
 	}
@@ -68,7 +71,7 @@ func TestUpServesBothVersionsAndCloseLeavesNothing(t *testing.T) {
 	if err := env.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	for _, port := range []int{38672, 38682, 38683, 38684, 48672, 48682, 38369, 38370} {
+	for _, port := range []int{13672, 13682, 13683, 13684, 23672, 23682, 13369, 13370} {
 		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
 			t.Errorf("port %d still in use after Close: %v", port, err)
