@@ -28,6 +28,11 @@ type Kind struct {
 	New func(Env) Fault
 }
 
+// RegisterBlock registers the kind's spec block with package experiment,
+// as a host kind when its scope is ScopeHost. Package kinds does it for
+// every kind; a kind's own tests, which cannot import kinds, do it too.
+func (k Kind) RegisterBlock() { experiment.RegisterFaultBlock(k.Block, k.Scope == ScopeHost) }
+
 // Name is the kind's name, its key in a spec.
 func (k Kind) Name() experiment.FaultKind { return k.Block.FaultKind() }
 

@@ -7,7 +7,6 @@
 package kinds
 
 import (
-	"github.com/tempest-chaos/tempest/experiment"
 	"github.com/tempest-chaos/tempest/fault"
 	"github.com/tempest-chaos/tempest/fault/diskfill"
 	"github.com/tempest-chaos/tempest/fault/network"
@@ -24,6 +23,6 @@ var Faults = []fault.Kind{
 
 func init() {
 	for _, k := range Faults {
-		experiment.RegisterFaultBlock(k.Block, k.Scope == fault.ScopeHost)
+		k.RegisterBlock()
 	}
 }

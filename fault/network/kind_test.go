@@ -15,7 +15,7 @@ import (
 
 // The kind is registered as package kinds registers it (this test binary
 // does not import kinds, which imports this package).
-func init() { experiment.RegisterFaultBlock(Kind.Block, Kind.Scope == fault.ScopeHost) }
+func init() { Kind.RegisterBlock() }
 
 const kindSpec = `apiVersion: tempest.dev/v1
 kind: Experiment
