@@ -221,7 +221,7 @@ func (c *campaignRun) startGuards(ctx workflow.Context) []*guard {
 		return nil
 	}
 	for _, p := range c.spec.Guards {
-		actx := summarize(longCtx(ctx, span+p.Timeout.D(), probeRoute(p)), "guard %s every %s for the whole campaign", p.Name, p.Interval)
+		actx := summarize(longCtx(ctx, span+p.Timeout.D(), c.guardRoute(p)), "guard %s every %s for the whole campaign", p.Name, p.Interval)
 		g := &guard{probe: p, future: workflow.ExecuteActivity(actx, a.WatchProbe, activities.WatchInput{Probe: p, Until: until})}
 		gs = append(gs, g)
 		workflow.Go(ctx, func(gctx workflow.Context) {
@@ -239,6 +239,14 @@ func (c *campaignRun) startGuards(ctx workflow.Context) []*guard {
 		})
 	}
 	return gs
+}
+
+// guardRoute is where guard p's WatchProbe runs: probeRoute(p), on its
+// LongTaskQueue from campaignVersionLongGuards on.
+func (c *campaignRun) guardRoute(p experiment.Probe) route {
+	rt := probeRoute(p)
+	rt.long = c.version >= campaignVersionLongGuards
+	return rt
 }
 
 // collectGuards adds the guards' aggregates (after they were cancelled or

@@ -16,6 +16,13 @@ import (
 // child ExperimentWorkflow, with approval gates, repeats, cooldowns, and
 // guards watched for the whole campaign in heartbeating activities.
 //
+// Guards: each guard's WatchProbe runs for the whole segment, on the
+// guard's host's or cluster's task queue, else the campaign's own; from
+// campaignVersionLongGuards on, on that queue's LongTaskQueue
+// ("<queue>@long"), so running guards never take the slots of the short
+// activities. Segments that recorded no campaign version (started before
+// the gate) keep their guards on the queue itself: see versions.go.
+//
 // Stopping: a guard's breach, an abort, maxDuration, or a failed step with
 // stopOnFailure sends the abort Signal to the running children (each
 // reverts its faults) and waits for them. Cancelling the campaign cancels
@@ -51,10 +58,12 @@ const campaignSegmentEvents = 1500
 
 // campaignRun is the state of one segment of a campaign.
 type campaignRun struct {
-	spec  experiment.CampaignSpec
-	name  string
-	carry CampaignCarry
-	st    *experiment.CampaignStatus
+	// version is the campaign version this segment follows (versions.go).
+	version workflow.Version
+	spec    experiment.CampaignSpec
+	name    string
+	carry   CampaignCarry
+	st      *experiment.CampaignStatus
 	// safe is never cancelled: children are aborted and waited for with it.
 	safe workflow.Context
 	// runs counts the experiments this segment started.
@@ -67,8 +76,10 @@ type campaignRun struct {
 
 func newCampaignRun(ctx workflow.Context, in CampaignInput) (*campaignRun, error) {
 	camp := in.Campaign
+	// Recorded before the segment's first command, whatever follows.
+	version := campaignVersion(ctx)
 	safe, _ := workflow.NewDisconnectedContext(ctx)
-	c := &campaignRun{name: camp.Metadata.Name, safe: safe}
+	c := &campaignRun{version: version, name: camp.Metadata.Name, safe: safe}
 	if in.Carry != nil {
 		c.spec, c.carry = camp.Spec, *in.Carry
 		c.carry.Status.Segment++

@@ -78,12 +78,15 @@ func (rt route) queue(base string) string {
 // longSuffix ends the name of every long-activity task queue.
 const longSuffix = "@long"
 
-// LongTaskQueue is the task queue of the long activities (probe watchers,
-// load) of queue, from versionLongQueue on: "<queue>@long", for the
-// experiments' queue and for a host's or a cluster's alike. Every worker
-// polls it beside queue, with its own concurrency limit, so that hundreds
-// of running watchers never make an inject or a revert wait for a slot.
-// A cluster may therefore not be named "long".
+// LongTaskQueue is the task queue of the long activities of queue:
+// "<queue>@long", for the experiments' queue and for a host's or a
+// cluster's alike. An experiment's probe watchers and load run there from
+// versionLongQueue on, a campaign's guards (WatchProbe for the whole
+// campaign) from campaignVersionLongGuards on; older runs keep them on
+// queue itself (see versions.go). Every worker polls it beside queue, with
+// its own concurrency limit, so that hundreds of running watchers never
+// make an inject or a revert wait for a slot. A cluster may therefore not
+// be named "long".
 func LongTaskQueue(queue string) string { return queue + longSuffix }
 
 // ReservedCluster is the cluster name LongTaskQueue reserves.

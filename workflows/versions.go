@@ -52,3 +52,43 @@ func runVersion(ctx workflow.Context) workflow.Version {
 // `tempest version` prints it, so an operator can tell which builds
 // a running experiment can be replayed by.
 const CurrentVersion = int(currentVersion)
+
+// Campaign versioning. CampaignWorkflow follows the same rules on its own
+// change ID, so that a change of the campaign never raises the version
+// every experiment run records (nor the reverse):
+//
+//	v := workflow.GetVersion(ctx, campaignChangeID, workflow.DefaultVersion, currentCampaignVersion)
+//
+// is called once at the start of every history segment, before the
+// segment's first command. A campaign segment started before the gate
+// existed replays as workflow.DefaultVersion (the CampaignWorkflow of
+// 3fc9c2f, the histories testdata/campaign/c1-*). A segment that continues
+// as new is a new run: it records the version of the code that starts it,
+// so a long campaign started before a deploy follows the new code from its
+// next segment on; within one segment the version never changes.
+const campaignChangeID = "tempest-campaign"
+
+// The campaign versions, oldest first.
+const (
+	// campaignVersionLongGuards: each guard's WatchProbe activity, which
+	// runs for the whole campaign, goes to LongTaskQueue of the queue it
+	// ran on before (the guard's host's or cluster's, else the
+	// campaign's own), like an experiment's watchers from versionLongQueue
+	// on.
+	campaignVersionLongGuards = 1
+
+	currentCampaignVersion = campaignVersionLongGuards
+)
+
+// campaignVersion records (or replays) the version this campaign segment
+// follows.
+func campaignVersion(ctx workflow.Context) workflow.Version {
+	return workflow.GetVersion(ctx, campaignChangeID, workflow.DefaultVersion, currentCampaignVersion)
+}
+
+// CurrentCampaignVersion is the version new campaign segments record
+// under the change ID CampaignChangeID; `tempest version` prints it.
+const CurrentCampaignVersion = int(currentCampaignVersion)
+
+// CampaignChangeID is the change ID of CampaignWorkflow's versions.
+const CampaignChangeID = campaignChangeID

@@ -67,6 +67,7 @@ func writeVersion(w io.Writer, bi *debug.BuildInfo) {
 	}
 	fmt.Fprintf(w, "  go:              %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "  workflows:       version %d (change ID %q; runs of every earlier version replay)\n", workflows.CurrentVersion, "tempest")
+	fmt.Fprintf(w, "  campaigns:       version %d (change ID %q; runs of every earlier version replay)\n", workflows.CurrentCampaignVersion, workflows.CampaignChangeID)
 	fmt.Fprintf(w, "  temporal sdk:    %s\n", temporal.SDKVersion)
 	if v := deps["go.temporal.io/server"]; v != "" {
 		fmt.Fprintf(w, "  temporal server: %s (embedded)\n", v)

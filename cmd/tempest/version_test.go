@@ -32,7 +32,8 @@ func TestWriteVersionFromBuildInfo(t *testing.T) {
 		},
 	})
 	for _, want := range []string{"tempest v1.2.3\n", "commit:          0123abc (with uncommitted changes)\n",
-		"commit time:     2026-12-01T10:00:00Z\n", "temporal server: v1.32.1 (embedded)\n"} {
+		"commit time:     2026-12-01T10:00:00Z\n", "temporal server: v1.32.1 (embedded)\n",
+		`campaigns:       version 1 (change ID "tempest-campaign"; `} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("%q does not say %q", b.String(), want)
 		}
