@@ -122,11 +122,12 @@ start kube-controller-manager --kubeconfig "$kubeconfig" \
   --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
   --bind-address 127.0.0.1 --secure-port "$controller_manager_port" --cert-dir "$state/serving-certs" \
   --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
-  --leader-elect=false --controllers '*'
+  --leader-elect=false --controllers '*' \
+  --kube-api-qps 200 --kube-api-burst 400 --concurrent-replicaset-syncs 10
 start kube-scheduler --kubeconfig "$kubeconfig" \
   --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
   --bind-address 127.0.0.1 --secure-port "$scheduler_port" --cert-dir "$state/serving-certs" \
-  --leader-elect=false
+  --leader-elect=false --kube-api-qps 200 --kube-api-burst 400
 
 # kwok's Stage objects, as kwokctl writes them, from kwok's module source.
 kwok_src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@v0.8.0/kustomize/stage"
