@@ -188,7 +188,7 @@ func (k *Campaign) update(ctx context.Context, name string, a any) (string, erro
 // returns its final status, whatever its verdict.
 func (k *Campaign) Result(ctx context.Context) (experiment.CampaignStatus, error) {
 	var st experiment.CampaignStatus
-	err := k.c.GetWorkflow(ctx, k.ID, k.RunID).Get(ctx, &st)
+	err := waitFor(ctx, k.c, k.ID, k.RunID, &st)
 	if failed, ok := workflows.CampaignResultOf(err); ok {
 		return failed, nil
 	}

@@ -174,10 +174,11 @@ func (r *Run) AbortWithin(ctx context.Context, reason string, wait time.Duration
 
 // Result waits for the experiment to end and returns its result, whatever
 // its verdict: a run that did not pass ends as a failed workflow carrying
-// its Result, which is returned here with a nil error.
+// its Result, which is returned here with a nil error. A server too busy
+// to answer in time is waited on again until ctx ends.
 func (r *Run) Result(ctx context.Context) (experiment.Result, error) {
 	var res experiment.Result
-	err := r.c.GetWorkflow(ctx, r.ID, r.RunID).Get(ctx, &res)
+	err := waitFor(ctx, r.c, r.ID, r.RunID, &res)
 	if failed, ok := workflows.ResultOf(err); ok {
 		return failed, nil
 	}

@@ -10,14 +10,18 @@ import (
 // gives: a run that does not pass (an error, a verdict other than Passed),
 // a measurement that fails, or throughput that stops growing (experiments
 // per minute up less than 10% for twice the experiments). It returns every
-// result and what gave ("" if nothing did up to limit).
-func Knee(ctx context.Context, cfg Config, from, limit int) ([]*Result, string) {
+// result and what gave ("" if nothing did up to limit); each, if not nil,
+// is called with every result as soon as it is measured.
+func Knee(ctx context.Context, cfg Config, from, limit int, each func(*Result)) ([]*Result, string) {
 	var out []*Result
 	for n := from; n <= limit; n *= 2 {
 		cfg.N = n
 		r, err := Run(ctx, cfg)
 		if r != nil {
 			out = append(out, r)
+			if each != nil {
+				each(r)
+			}
 		}
 		if err != nil {
 			return out, fmt.Sprintf("N=%d: the measurement failed: %v", n, err)

@@ -91,6 +91,37 @@ func run(ctx context.Context, n, maxN int, backends []string, knee string, hold 
 	}
 	cfg := scale.Config{Hold: hold, Root: root, Tempest: tempest, Kubeconfig: kubeconfig, Rest: restCfg, Logf: logf}
 	var results []*scale.Result
+	var gave string
+	// write puts what was measured so far in the files, after every
+	// measurement: a long knee search interrupted (Ctrl-C) keeps its figures.
+	write := func() error {
+		var md strings.Builder
+		scale.WriteTable(&md, results)
+		if gave != "" {
+			fmt.Fprintf(&md, "\nKnee (%s): %s\n", knee, gave)
+		}
+		if mdPath != "" {
+			if err := os.WriteFile(mdPath, []byte(md.String()), 0o644); err != nil {
+				return err
+			}
+		}
+		if jsonPath != "" {
+			b, err := json.MarshalIndent(map[string]any{"results": results, "knee": gave, "at": time.Now().UTC()}, "", "  ")
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(jsonPath, b, 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	add := func(r *scale.Result) {
+		results = append(results, r)
+		if err := write(); err != nil {
+			logf("writing the results: %v", err)
+		}
+	}
 	var failed error
 	for _, b := range backends {
 		cfg.Backend, cfg.N = scale.Backend(strings.TrimSpace(b)), n
@@ -100,27 +131,27 @@ func run(ctx context.Context, n, maxN int, backends []string, knee string, hold 
 		}
 		r, err := scale.Run(ctx, cfg)
 		if r != nil {
-			results = append(results, r)
+			add(r)
 		}
 		if err != nil {
 			failed = fmt.Errorf("%s N=%d: %w", b, n, err)
 			logf("%v", failed)
 		}
 	}
-	var gave string
 	if knee != "" && failed == nil {
 		cfg.Backend = scale.Backend(knee)
 		cfg.Dir = filepath.Join(dir, knee+"-knee")
 		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 			return err
 		}
-		var more []*scale.Result
-		more, gave = scale.Knee(ctx, cfg, 2*n, maxN)
-		results = append(results, more...)
+		_, gave = scale.Knee(ctx, cfg, 2*n, maxN, add)
 		if gave == "" {
 			gave = fmt.Sprintf("nothing gave up to N=%d", maxN)
 		}
 		logf("knee: %s", gave)
+	}
+	if err := write(); err != nil {
+		return err
 	}
 	var md strings.Builder
 	scale.WriteTable(&md, results)
@@ -128,20 +159,6 @@ func run(ctx context.Context, n, maxN int, backends []string, knee string, hold 
 		fmt.Fprintf(&md, "\nKnee (%s): %s\n", knee, gave)
 	}
 	fmt.Print(md.String())
-	if mdPath != "" {
-		if err := os.WriteFile(mdPath, []byte(md.String()), 0o644); err != nil {
-			return err
-		}
-	}
-	if jsonPath != "" {
-		b, err := json.MarshalIndent(map[string]any{"results": results, "knee": gave, "at": time.Now().UTC()}, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(jsonPath, b, 0o644); err != nil {
-			return err
-		}
-	}
 	return failed
 }
 
