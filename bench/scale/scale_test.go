@@ -13,6 +13,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/tempest-chaos/tempest/experiment"
 	kubeenv "github.com/tempest-chaos/tempest/testenv/kube"
 )
 
@@ -120,4 +121,26 @@ func started(id, scheduledID int64, ev *historypb.HistoryEvent) *historypb.Histo
 	ev.Attributes = &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{
 		ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{ScheduledEventId: scheduledID}}
 	return ev
+}
+
+// TestGave finds the knee where runs stop passing or throughput stops
+// growing, and nowhere else.
+func TestGave(t *testing.T) {
+	passed := func(n int, perMinute float64) *Result {
+		return &Result{N: n, PerMinute: perMinute, WallMS: 60000, Verdicts: map[experiment.Verdict]int{experiment.VerdictPassed: n}}
+	}
+	if why := gave(nil, passed(1000, 177)); why != "" {
+		t.Errorf("a clean first run gave: %s", why)
+	}
+	if why := gave(passed(1000, 177), passed(2000, 300)); why != "" {
+		t.Errorf("throughput up 70%% gave: %s", why)
+	}
+	if why := gave(passed(1000, 177), passed(2000, 157)); !strings.Contains(why, "177 → 157") {
+		t.Errorf("throughput down: %q", why)
+	}
+	failed := passed(2000, 400)
+	failed.Verdicts[experiment.VerdictPassed], failed.Verdicts[experiment.VerdictFailed] = 1999, 1
+	if why := gave(passed(1000, 177), failed); !strings.Contains(why, "1999 of 2000 Passed") {
+		t.Errorf("a failed run: %q", why)
+	}
 }

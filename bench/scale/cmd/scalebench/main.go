@@ -144,7 +144,13 @@ func run(ctx context.Context, n, maxN int, backends []string, knee string, hold 
 		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 			return err
 		}
-		_, gave = scale.Knee(ctx, cfg, 2*n, maxN, add)
+		var base *scale.Result
+		for _, r := range results {
+			if r.Backend == cfg.Backend && r.N == n {
+				base = r
+			}
+		}
+		_, gave = scale.Knee(ctx, cfg, base, 2*n, maxN, add)
 		if gave == "" {
 			gave = fmt.Sprintf("nothing gave up to N=%d", maxN)
 		}
