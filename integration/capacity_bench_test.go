@@ -1,14 +1,11 @@
 package integration
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +16,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/tempest-chaos/tempest/bench/scale"
 	"github.com/tempest-chaos/tempest/starter"
 	"github.com/tempest-chaos/tempest/worker"
 )
@@ -142,10 +140,10 @@ func benchCapacity(b *testing.B, n int, shared bool) {
 		if b.Failed() {
 			return
 		}
-		b.ReportMetric(quantile(injects, 0.5).Seconds()*1000, "start-to-inject-p50-ms")
-		b.ReportMetric(quantile(injects, 0.99).Seconds()*1000, "start-to-inject-p99-ms")
-		b.ReportMetric(quantile(reverts, 0.5).Seconds()*1000, "revert-wait-p50-ms")
-		b.ReportMetric(quantile(reverts, 0.99).Seconds()*1000, "revert-wait-p99-ms")
+		b.ReportMetric(scale.Quantile(injects, 0.5).Seconds()*1000, "start-to-inject-p50-ms")
+		b.ReportMetric(scale.Quantile(injects, 0.99).Seconds()*1000, "start-to-inject-p99-ms")
+		b.ReportMetric(scale.Quantile(reverts, 0.5).Seconds()*1000, "revert-wait-p50-ms")
+		b.ReportMetric(scale.Quantile(reverts, 0.99).Seconds()*1000, "revert-wait-p99-ms")
 		if !shared {
 			b.ReportMetric(idleRSS/(1<<20), "idle-RSS-MiB")
 			b.ReportMetric(loadedRSS/(1<<20), "RSS-MiB")
@@ -155,17 +153,6 @@ func benchCapacity(b *testing.B, n int, shared bool) {
 			b.ReportMetric((loadedG-idleG)*100/float64(n), "goroutines/100-watchers")
 		}
 	}
-}
-
-// quantile is the q quantile of ds (nearest rank).
-func quantile(ds []time.Duration, q float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(q*float64(len(s))+0.999999) - 1
-	return s[max(0, min(i, len(s)-1))]
 }
 
 // startWorkerProcess runs `tempest worker` on queue with its default
@@ -202,27 +189,9 @@ func workerFigures(b *testing.B, url string) (rss, goroutines float64) {
 	if url == "" {
 		return 0, 0
 	}
-	resp, err := http.Get(url)
+	rss, goroutines, err := scale.WorkerFigures(url)
 	if err != nil {
 		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
-		if !ok {
-			continue
-		}
-		switch name {
-		case "process_resident_memory_bytes":
-			rss, _ = strconv.ParseFloat(value, 64)
-		case "go_goroutines":
-			goroutines, _ = strconv.ParseFloat(value, 64)
-		}
-	}
-	if rss == 0 || goroutines == 0 {
-		b.Fatalf("no process_resident_memory_bytes or go_goroutines at %s", url)
 	}
 	return rss, goroutines
 }

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -10,7 +9,6 @@ import (
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
@@ -54,15 +52,7 @@ type scheduledGuard struct {
 // each WatchProbe it scheduled (its guards) with its task queue.
 func guardQueues(t *testing.T, path string) (queue string, version workflow.Version, guards []scheduledGuard) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
+	h := readHistoryFile(t, path)
 	version = workflow.DefaultVersion
 	for _, ev := range h.GetEvents() {
 		if s := ev.GetWorkflowExecutionStartedEventAttributes(); s != nil {

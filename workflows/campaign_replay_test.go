@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -105,15 +106,7 @@ func TestCampaignCorpusIsAppendOnly(t *testing.T) {
 // its first child.
 func replayCampaignFile(t *testing.T, r worker.WorkflowReplayer, path string) error {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := readHistoryFile(t, path)
 	id := "unknown"
 	for _, ev := range h.GetEvents() {
 		if a := ev.GetStartChildWorkflowExecutionInitiatedEventAttributes(); a != nil {
@@ -122,4 +115,19 @@ func replayCampaignFile(t *testing.T, r worker.WorkflowReplayer, path string) er
 		}
 	}
 	return r.ReplayWorkflowHistoryWithOptions(nil, h, worker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}})
+}
+
+// readHistoryFile reads a history saved as JSON.
+func readHistoryFile(t *testing.T, path string) *historypb.History {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return h
 }

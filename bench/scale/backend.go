@@ -107,22 +107,12 @@ func startEmbedded(ctx context.Context, tempest, dir string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("tempest dev: %w", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited, stop := watchProcess(cmd, log)
 	s := &server{
 		address: fmt.Sprintf("127.0.0.1:%d", port), namespace: "default",
 		cpuPIDs: []int{cmd.Process.Pid},
 		size:    func(context.Context) (int64, error) { return dirSize(state) },
-		stop: func() {
-			_ = cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-exited:
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-			_ = log.Close()
-		},
+		stop:    stop,
 	}
 	for deadline := time.Now().Add(2 * time.Minute); ; {
 		if c, err := net.DialTimeout("tcp", s.address, time.Second); err == nil {
@@ -130,8 +120,8 @@ func startEmbedded(ctx context.Context, tempest, dir string) (*server, error) {
 			return s, nil
 		}
 		select {
-		case err := <-exited:
-			return nil, fmt.Errorf("tempest dev exited: %v (log %s)", err, log.Name())
+		case <-exited:
+			return nil, fmt.Errorf("tempest dev exited (log %s)", log.Name())
 		case <-ctx.Done():
 			s.stop()
 			return nil, ctx.Err()

@@ -96,9 +96,9 @@ func kubePIDs(root string) []int {
 	return pids
 }
 
-// workerFigures reads a worker's resident memory and goroutines from its
+// WorkerFigures reads a worker's resident memory and goroutines from its
 // Prometheus endpoint.
-func workerFigures(url string) (rss, goroutines float64, err error) {
+func WorkerFigures(url string) (rss, goroutines float64, err error) {
 	c := http.Client{Timeout: 10 * time.Second}
 	resp, err := c.Get(url)
 	if err != nil {
@@ -125,8 +125,8 @@ func workerFigures(url string) (rss, goroutines float64, err error) {
 	return rss, goroutines, nil
 }
 
-// quantile is the q quantile of ds (nearest rank); 0 for none.
-func quantile(ds []time.Duration, q float64) time.Duration {
+// Quantile is the q quantile of ds (nearest rank); 0 for none.
+func Quantile(ds []time.Duration, q float64) time.Duration {
 	if len(ds) == 0 {
 		return 0
 	}

@@ -356,7 +356,7 @@ func histories(ctx context.Context, c client.Client, runs []*starter.Run, res *R
 		res.HistoryEvents, res.HistoryBytes = float64(events)/float64(n), float64(nbytes)/float64(n)
 		res.Actions = float64(actions) / float64(n)
 	}
-	res.StartToInjectP50MS, res.StartToInjectP99MS = ms(quantile(injects, 0.5)), ms(quantile(injects, 0.99))
+	res.StartToInjectP50MS, res.StartToInjectP99MS = ms(Quantile(injects, 0.5)), ms(Quantile(injects, 0.99))
 	return nil
 }
 
@@ -449,7 +449,7 @@ func bare(ctx context.Context, cfg Config, admin kubernetes.Interface) (*Bare, e
 		return nil, err
 	}
 	wall := at.Sub(begin)
-	return &Bare{DeleteP50MS: ms(quantile(lat, 0.5)), DeleteP99MS: ms(quantile(lat, 0.99)),
+	return &Bare{DeleteP50MS: ms(Quantile(lat, 0.5)), DeleteP99MS: ms(Quantile(lat, 0.99)),
 		WallMS: ms(wall), PerMinute: float64(len(targets)) / wall.Minutes()}, nil
 }
 

@@ -3,6 +3,7 @@ package scale
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -37,18 +38,8 @@ func startWorkers(ctx context.Context, n int, tempest, dir string, srv *server, 
 			_ = log.Close()
 			return out, fmt.Errorf("tempest worker: %w", err)
 		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		w := &workerProc{pid: cmd.Process.Pid, metricsURL: "http://" + metrics + "/metrics", stop: func() {
-			_ = cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-exited:
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-			_ = log.Close()
-		}}
+		exited, stop := watchProcess(cmd, log)
+		w := &workerProc{pid: cmd.Process.Pid, metricsURL: "http://" + metrics + "/metrics", stop: stop}
 		out = append(out, w)
 		for deadline := time.Now().Add(2 * time.Minute); ; {
 			if resp, err := http.Get(w.metricsURL); err == nil {
@@ -70,10 +61,28 @@ func startWorkers(ctx context.Context, n int, tempest, dir string, srv *server, 
 	return out, nil
 }
 
+// watchProcess waits for the started cmd in the background: exited
+// closes when it has exited, and stop interrupts it (killing it after 30
+// s) and closes its log.
+func watchProcess(cmd *exec.Cmd, log io.Closer) (exited <-chan struct{}, stop func()) {
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	return done, func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		_ = log.Close()
+	}
+}
+
 // figures sums the workers' RSS and goroutines.
 func figures(ws []*workerProc) (rss, goroutines float64, err error) {
 	for _, w := range ws {
-		r, g, err := workerFigures(w.metricsURL)
+		r, g, err := WorkerFigures(w.metricsURL)
 		if err != nil {
 			return 0, 0, err
 		}
