@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"github.com/tempest-chaos/tempest/starter"
 	"github.com/tempest-chaos/tempest/temporalconn"
 	"github.com/tempest-chaos/tempest/temporalconn/tlstest"
+	"github.com/tempest-chaos/tempest/testenv/temporalcluster"
 	"github.com/tempest-chaos/tempest/workflows"
 )
 
@@ -46,46 +46,19 @@ func temporalCluster(t *testing.T) pgCluster {
 	pgClusterOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, "bash", "../deploy/temporal-cluster/up.sh", "--mtls").CombinedOutput()
-		if err != nil {
-			pgClusterErr = fmt.Errorf("deploy/temporal-cluster/up.sh --mtls: %v\n%s", err, out)
-			return
-		}
-		state, err := exec.Command("bash", "-c", "source ../deploy/temporal-cluster/env.sh && echo $state").Output()
-		if err != nil {
-			pgClusterErr = fmt.Errorf("env.sh: %v", err)
-			return
-		}
-		c := pgCluster{state: strings.TrimSpace(string(state))}
-		kv, err := readEnvFile(filepath.Join(c.state, "cluster.env"))
+		cl, err := temporalcluster.Up(ctx, "..", true)
 		if err != nil {
 			pgClusterErr = err
 			return
 		}
-		c.address, c.mtlsAddress, c.namespace = kv["TEMPORAL_ADDRESS"], kv["TEMPORAL_MTLS_ADDRESS"], kv["TEMPORAL_NAMESPACE"]
-		c.tlsCA, c.tlsCert, c.tlsKey = kv["TEMPORAL_TLS_CA"], kv["TEMPORAL_TLS_CERT"], kv["TEMPORAL_TLS_KEY"]
-		c.tlsServerName = kv["TEMPORAL_TLS_SERVER_NAME"]
+		c := pgCluster{state: cl.State, address: cl.Address, mtlsAddress: cl.MTLSAddress, namespace: cl.Namespace,
+			tlsCA: cl.TLSCA, tlsCert: cl.TLSCert, tlsKey: cl.TLSKey, tlsServerName: cl.TLSServerName}
 		pgClusterVal = c
 	})
 	if pgClusterErr != nil {
 		t.Fatal(pgClusterErr)
 	}
 	return pgClusterVal
-}
-
-func readEnvFile(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	kv := map[string]string{}
-	for s := bufio.NewScanner(f); s.Scan(); {
-		if k, v, ok := strings.Cut(s.Text(), "="); ok {
-			kv[k] = v
-		}
-	}
-	return kv, nil
 }
 
 // cliRun is what a tempest command printed and its exit code.

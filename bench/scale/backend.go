@@ -1,7 +1,6 @@
 package scale
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io/fs"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tempest-chaos/tempest/testenv/temporalcluster"
 )
 
 // Backend is the Temporal service a run drives.
@@ -51,20 +52,12 @@ func startBackend(ctx context.Context, b Backend, root, tempest, dir string, log
 
 func startPostgreSQL(ctx context.Context, root string, logf func(string, ...any)) (*server, error) {
 	logf("temporal cluster: deploy/temporal-cluster/up.sh (builds the server the first time)")
-	up := exec.CommandContext(ctx, "bash", filepath.Join(root, "deploy", "temporal-cluster", "up.sh"))
-	if out, err := up.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("deploy/temporal-cluster/up.sh: %w\n%s", err, out)
-	}
-	out, err := exec.CommandContext(ctx, "bash", "-c", "source "+filepath.Join(root, "deploy", "temporal-cluster", "env.sh")+" && echo $state").Output()
-	if err != nil {
-		return nil, fmt.Errorf("deploy/temporal-cluster/env.sh: %w", err)
-	}
-	state := strings.TrimSpace(string(out))
-	env, err := readEnvFile(filepath.Join(state, "cluster.env"))
+	cl, err := temporalcluster.Up(ctx, root, false)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{address: env["TEMPORAL_ADDRESS"], namespace: env["TEMPORAL_NAMESPACE"], stop: func() {}}
+	state, pgAddr := cl.State, cl.PostgresAddress
+	s := &server{address: cl.Address, namespace: cl.Namespace, stop: func() {}}
 	for _, name := range []string{"frontend", "history", "matching", "worker", "frontend-mtls"} {
 		if pid, err := readPID(filepath.Join(state, "pids", name+".pid")); err == nil {
 			s.cpuPIDs = append(s.cpuPIDs, pid)
@@ -75,10 +68,6 @@ func startPostgreSQL(ctx context.Context, root string, logf func(string, ...any)
 		return nil, fmt.Errorf("the cluster's PostgreSQL: %w", err)
 	}
 	s.dbPIDs = []int{pg}
-	pgAddr := env["POSTGRES_ADDRESS"]
-	if pgAddr == "" {
-		return nil, fmt.Errorf("%s names no POSTGRES_ADDRESS", filepath.Join(state, "cluster.env"))
-	}
 	s.size = func(ctx context.Context) (int64, error) {
 		q := exec.CommandContext(ctx, "psql", "postgres://temporal:temporal@"+pgAddr+"/temporal?sslmode=disable", "-Atc",
 			"SELECT pg_database_size('temporal') + pg_database_size('temporal_visibility')")
@@ -147,21 +136,6 @@ func dirSize(dir string) (int64, error) {
 		return err
 	})
 	return n, err
-}
-
-func readEnvFile(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	kv := map[string]string{}
-	for s := bufio.NewScanner(f); s.Scan(); {
-		if k, v, ok := strings.Cut(s.Text(), "="); ok {
-			kv[k] = v
-		}
-	}
-	return kv, nil
 }
 
 func readPID(path string) (int, error) {

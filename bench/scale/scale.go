@@ -461,12 +461,22 @@ func withBudget(cfg *rest.Config, qps float32, burst int) *rest.Config {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// sortedVerdicts lists r's verdict counts, Passed first.
+// sortedVerdicts lists r's verdict counts, Passed first, then the others
+// by name.
 func (r *Result) sortedVerdicts() []string {
-	var out []string
-	for v, n := range r.Verdicts {
-		out = append(out, fmt.Sprintf("%d %s", n, v))
+	vs := make([]experiment.Verdict, 0, len(r.Verdicts))
+	for v := range r.Verdicts {
+		vs = append(vs, v)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] > out[j] })
+	sort.Slice(vs, func(i, j int) bool {
+		if (vs[i] == experiment.VerdictPassed) != (vs[j] == experiment.VerdictPassed) {
+			return vs[i] == experiment.VerdictPassed
+		}
+		return vs[i] < vs[j]
+	})
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = fmt.Sprintf("%d %s", r.Verdicts[v], v)
+	}
 	return out
 }
